@@ -1,0 +1,28 @@
+// Verdict reasons and what the traveller reads at the booth: Vietnamese first, English too.
+
+export const REASONS = {
+  'ok': ['Hợp lệ. Mời qua.', 'Valid. Please pass.'],
+  'unsupported-format': ['Mã này không phải giấy đi đường hay chứng nhận y tế.', 'This code is not a travel pass or health certificate.'],
+  'malformed': ['Mã bị hỏng hoặc không đọc được. Hãy mở lại mã gốc.', 'The code is damaged or unreadable. Show the original code again.'],
+  'unknown-key': ['Mã do nơi không được công nhận cấp.', 'The code was issued by an authority that is not recognised.'],
+  'bad-signature': ['Chữ ký số không hợp lệ: mã có thể bị giả mạo.', 'The digital signature is invalid: the code may be forged.'],
+  'issuer-not-allowed': ['Nơi cấp không có thẩm quyền cấp loại giấy này cho khu vực này.', 'The issuer may not issue this kind of pass for this area.'],
+  'not-yet-valid': ['Giấy chưa đến ngày có hiệu lực.', 'The pass is not valid yet.'],
+  'expired': ['Giấy đã hết hạn.', 'The pass has expired.'],
+  'outside-hours': ['Ngoài khung giờ được phép đi lại.', 'Outside the hours the pass allows.'],
+  'wrong-area': ['Giấy không có giá trị tại chốt này.', 'The pass is not valid at this checkpoint.'],
+  'category-refused': ['Chốt này không chấp nhận loại giấy này.', 'This checkpoint does not accept this kind of pass.'],
+  'revoked': ['Giấy đã bị thu hồi.', 'The pass has been revoked.'],
+  'health-status': ['Người mang giấy đang thuộc diện F0/F1: liên hệ cán bộ y tế.', 'The holder is currently F0/F1: please see the health officer.'],
+  'declaration-stale': ['Khai báo y tế đã quá hạn. Hãy khai báo lại.', 'The health declaration is too old. Please declare again.'],
+  'key-usage': ['Nơi cấp không được phép cấp loại chứng nhận này.', 'The issuer may not sign this kind of certificate.'],
+  'rule-failed': ['Chứng nhận không đáp ứng quy định tại chốt này.', 'The certificate does not meet the rules at this checkpoint.'],
+  'clock-unsynced': ['Đồng hồ của máy chưa đồng bộ: cán bộ kiểm tra thủ công.', 'The kiosk clock is not synchronised: the officer checks by hand.'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type Reason = keyof typeof REASONS;
+
+export function messageFor(reason: Reason): { vi: string; en: string } {
+  const [vi, en] = REASONS[reason];
+  return { vi, en };
+}

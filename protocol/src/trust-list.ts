@@ -1,0 +1,136 @@
+// The trust list: every key a kiosk may trust, signed by the root authority. Issuer entries say which
+// categories and areas that issuer may sign for (a district office cannot issue for another province);
+// DSC entries carry EU DCC document-signing certificates.
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { CborKey, CborValue } from './cbor.js';
+import { areaFromWire, areaToWire, isArea, type Area } from './area.js';
+import { ALG_BY_COSE, COSE_ALG, algOfKey, hex, kidOf, publicKeyFromSpki, type Alg } from './keys.js';
+import { CATEGORIES, type Category } from './pass.js';
+import { ListError, field, isBytes, isText, isUint, openList, signList } from './signed-list.js';
+
+export interface TrustEntry {
+  kid: Uint8Array;
+  kind: 'pass' | 'dsc';
+  alg: Alg;
+  key: KeyObject;
+  /** SPKI DER for an issuer key, the certificate's DER for a DSC. */
+  der: Uint8Array;
+  issuer: string;
+  name: string;
+  /** Seconds since 1970. */
+  validFrom: number;
+  validUntil: number;
+  categories: Category[];
+  areas: Area[];
+  /** DSC only: extended key usage OIDs of the certificate. */
+  keyUsage?: string[];
+}
+
+export interface TrustList {
+  version: number;
+  issuedAt: number;
+  entries: TrustEntry[];
+  byKid: Map<string, TrustEntry[]>;
+}
+
+const T_VERSION = 1, T_ISSUED = 2, T_ENTRIES = 3;
+const E_KID = 1, E_KIND = 2, E_DER = 3, E_ISSUER = 4, E_NAME = 5, E_FROM = 6, E_UNTIL = 7, E_CATS = 8, E_AREAS = 9, E_ALG = 10;
+
+export interface IssuerInput {
+  issuer: string;
+  name: string;
+  publicKey: KeyObject;
+  validFrom: number;
+  validUntil: number;
+  categories: Category[];
+  areas: Area[];
+}
+
+export function issuerEntryToWire(e: IssuerInput): Map<CborKey, CborValue> {
+  const alg = algOfKey(e.publicKey);
+  const der = new Uint8Array(e.publicKey.export({ type: 'spki', format: 'der' }));
+  for (const c of e.categories) if (!CATEGORIES.includes(c)) throw new Error(`issuer ${e.issuer}: category ${JSON.stringify(c)} is not one of ${CATEGORIES.join(', ')}`);
+  for (const a of e.areas) if (!isArea(a)) throw new Error(`issuer ${e.issuer}: area ${JSON.stringify(a)} is not an area code`);
+  return new Map<CborKey, CborValue>([
+    [E_KID, kidOf(der)], [E_KIND, 0], [E_ALG, COSE_ALG[alg]], [E_DER, der], [E_ISSUER, e.issuer], [E_NAME, e.name],
+    [E_FROM, e.validFrom], [E_UNTIL, e.validUntil],
+    [E_CATS, e.categories.map((c) => CATEGORIES.indexOf(c))], [E_AREAS, e.areas.map(areaToWire)],
+  ]);
+}
+
+/** A DSC entry: everything else (kid, alg, validity, key usage) is read from the certificate itself. */
+export function dscEntryToWire(certDer: Uint8Array, country: string): Map<CborKey, CborValue> {
+  const cert = new X509Certificate(Buffer.from(certDer));
+  return new Map<CborKey, CborValue>([[E_KID, kidOf(certDer)], [E_KIND, 1], [E_DER, certDer], [E_ISSUER, country], [E_NAME, cert.subject.replace(/\n/g, ', ')]]);
+}
+
+export function signTrustList(version: number, issuedAt: number, entries: Array<Map<CborKey, CborValue>>, rootKey: KeyObject): Uint8Array {
+  return signList('trust', new Map<CborKey, CborValue>([[T_VERSION, version], [T_ISSUED, issuedAt], [T_ENTRIES, entries]]), rootKey);
+}
+
+/**
+ * Verifies and reads a signed trust list. With `held`, a list whose version is not newer is refused,
+ * so an old list replayed at the kiosk cannot bring back a withdrawn key.
+ */
+export function openTrustList(bytes: Uint8Array, rootPublic: KeyObject, held?: TrustList): TrustList {
+  const body = openList(bytes, rootPublic, 'trust');
+  const version = field(body, T_VERSION, 'version', isUint);
+  if (held && version <= held.version) throw new ListError('old-version', `trust list version ${version} is not newer than the held version ${held.version}: refused`);
+  const raw = field(body, T_ENTRIES, 'entries', Array.isArray);
+  const entries = raw.map((e, i) => readEntry(e, i));
+  const byKid = new Map<string, TrustEntry[]>();
+  for (const e of entries) {
+    const k = hex(e.kid);
+    const list = byKid.get(k);
+    if (list) list.push(e); else byKid.set(k, [e]);
+  }
+  return { version, issuedAt: field(body, T_ISSUED, 'issuedAt', isUint), entries, byKid };
+}
+
+function readEntry(v: unknown, i: number): TrustEntry {
+  if (!(v instanceof Map)) throw new ListError('malformed', `trust entry ${i} is not a map`);
+  const m = v as Map<CborKey, CborValue>;
+  const kind = field(m, E_KIND, `entries[${i}].kind`, isUint);
+  const der = field(m, E_DER, `entries[${i}].der`, isBytes);
+  const issuer = field(m, E_ISSUER, `entries[${i}].issuer`, isText);
+  const name = field(m, E_NAME, `entries[${i}].name`, isText);
+  try {
+    if (kind === 1) {
+      const cert = new X509Certificate(Buffer.from(der));
+      const key = cert.publicKey;
+      return {
+        kid: kidOf(der), kind: 'dsc', alg: algOfKey(key), key, der, issuer, name,
+        validFrom: Math.floor(Date.parse(cert.validFrom) / 1000), validUntil: Math.floor(Date.parse(cert.validTo) / 1000),
+        categories: [...CATEGORIES], areas: ['VN'], keyUsage: extendedKeyUsage(cert),
+      };
+    }
+    if (kind !== 0) throw new Error(`kind ${kind} is unknown`);
+    const key = publicKeyFromSpki(der);
+    const algId = field(m, E_ALG, `entries[${i}].alg`, (x: unknown): x is number => typeof x === 'number');
+    const alg = ALG_BY_COSE.get(algId);
+    if (!alg || alg !== algOfKey(key)) throw new Error(`algorithm ${algId} does not match its ${key.asymmetricKeyType} key`);
+    const cats = field(m, E_CATS, `entries[${i}].categories`, Array.isArray).map((c) => {
+      if (typeof c !== 'number' || !CATEGORIES[c]) throw new Error(`category ${String(c)} is unknown`);
+      return CATEGORIES[c];
+    });
+    const areas = field(m, E_AREAS, `entries[${i}].areas`, Array.isArray).map((a) => {
+      const s = typeof a === 'number' ? areaFromWire(a) : undefined;
+      if (!s) throw new Error(`area ${String(a)} is not an area code`);
+      return s;
+    });
+    return {
+      kid: field(m, E_KID, `entries[${i}].kid`, isBytes), kind: 'pass', alg, key, der, issuer, name,
+      validFrom: field(m, E_FROM, `entries[${i}].validFrom`, isUint), validUntil: field(m, E_UNTIL, `entries[${i}].validUntil`, isUint),
+      categories: cats, areas,
+    };
+  } catch (e) {
+    if (e instanceof ListError) throw e;
+    throw new ListError('malformed', `trust entry ${i} (${issuer}): ${(e as Error).message}`);
+  }
+}
+
+/** Extended key usage OIDs of a certificate, or [] when it has none (node reports undefined then). */
+export function extendedKeyUsage(cert: X509Certificate): string[] {
+  const ku = (cert as unknown as { keyUsage?: string[] }).keyUsage;
+  return Array.isArray(ku) ? ku : [];
+}

@@ -1,0 +1,128 @@
+// chot trust sign, chot status sign, chot status delta: the root authority's tools.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, issuerEntryToWire, makeDelta, openStatusList,
+  privateKeyFromPem, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
+} from '../../protocol/src/index.js';
+import { parse, need, readText, readBytes, parseTime, UsageError } from './usage.js';
+
+const TRUST_USAGE = 'usage: chot trust sign --root ROOT.key.pem --in TRUST.json --out TRUST.cose';
+const STATUS_USAGE = 'usage: chot status sign --root ROOT.key.pem --in STATUS.json --out STATUS.cose\n       chot status delta --root ROOT.key.pem --from OLD.cose --to NEW.cose --out DELTA.cose';
+
+export function loadPrivateKey(path: string): KeyObject {
+  try {
+    return privateKeyFromPem(readText(path, 'private key'));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path} is not a PEM private key: ${(e as Error).message}`);
+  }
+}
+
+export function loadPublicKey(path: string): KeyObject {
+  try {
+    return createPublicKey(readText(path, 'public key'));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path} is not a PEM public key: ${(e as Error).message}`);
+  }
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readText(path, 'JSON file'));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const secs = (v: unknown, where: string): number => {
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`${where} must be an ISO time`);
+  return Math.floor(parseTime(String(v), where) / 1000);
+};
+
+export function trust(args: string[]): number {
+  const [verb, ...rest] = args;
+  if (verb !== 'sign') throw new UsageError(`unknown trust command ${JSON.stringify(verb ?? '')}\n${TRUST_USAGE}`);
+  const { values } = parse(rest, { root: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, TRUST_USAGE);
+  if (values.help) { console.log(TRUST_USAGE); return 0; }
+  const root = loadPrivateKey(need(values.root, '--root', TRUST_USAGE));
+  const inPath = need(values.in, '--in', TRUST_USAGE);
+  const out = need(values.out, '--out', TRUST_USAGE);
+  const doc = readJson(inPath);
+  const base = dirname(resolve(inPath));
+  const version = doc.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new UsageError(`${inPath}: version must be a whole number ≥ 1, got ${JSON.stringify(version)}`);
+  const entries = [];
+  for (const [i, e] of ((doc.issuers ?? []) as Array<Record<string, unknown>>).entries()) {
+    const where = `${inPath}: issuers[${i}]`;
+    try {
+      entries.push(issuerEntryToWire({
+        issuer: String(e.issuer), name: String(e.name ?? e.issuer),
+        publicKey: loadPublicKey(resolve(base, String(e.publicKey))),
+        validFrom: secs(e.validFrom, `${where}.validFrom`), validUntil: secs(e.validUntil, `${where}.validUntil`),
+        categories: (e.categories ?? []) as Category[], areas: (e.areas ?? []) as string[],
+      }));
+    } catch (err) {
+      throw new UsageError(`${where}: ${(err as Error).message}`);
+    }
+  }
+  for (const [i, d] of ((doc.dsc ?? []) as Array<Record<string, unknown>>).entries()) {
+    const c = String(d.certificate);
+    const der = /^[A-Za-z0-9+/=]{100,}$/.test(c) ? new Uint8Array(Buffer.from(c, 'base64')) : readBytes(resolve(base, c), `dsc[${i}].certificate`);
+    try {
+      entries.push(dscEntryToWire(der, String(d.country ?? '')));
+    } catch (err) {
+      throw new UsageError(`${inPath}: dsc[${i}] is not an X.509 certificate: ${(err as Error).message}`);
+    }
+  }
+  writeFileSync(out, signTrustList(version, Math.floor(Date.now() / 1000), entries, root));
+  console.log(JSON.stringify({ signed: 'trust', version, entries: entries.length, out }));
+  return 0;
+}
+
+export function status(args: string[]): number {
+  const [verb, ...rest] = args;
+  if (verb === 'sign') {
+    const { values } = parse(rest, { root: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, STATUS_USAGE);
+    if (values.help) { console.log(STATUS_USAGE); return 0; }
+    const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
+    const inPath = need(values.in, '--in', STATUS_USAGE);
+    const doc = readJson(inPath);
+    const version = doc.version;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new UsageError(`${inPath}: version must be a whole number ≥ 1, got ${JSON.stringify(version)}`);
+    const holders = ((doc.holders ?? []) as Array<{ token: string; state: string }>).map((h, i): [Uint8Array, HealthState] => {
+      if (!HEALTH_STATES.includes(h.state as HealthState) || h.state === 'none') throw new UsageError(`${inPath}: holders[${i}].state ${JSON.stringify(h.state)} is not F0, F1, F2 or F3`);
+      return [hexId(h.token, 8, `holders[${i}].token`), h.state as HealthState];
+    });
+    const passes = ((doc.revokedPasses ?? []) as string[]).map((p, i) => hexId(p, 8, `revokedPasses[${i}]`));
+    const dcc = ((doc.revokedDcc ?? []) as string[]).map((p, i) => hexId(p, 16, `revokedDcc[${i}]`));
+    const list = buildStatusList(version, Math.floor(Date.now() / 1000), holders, passes, dcc);
+    const out = need(values.out, '--out', STATUS_USAGE);
+    writeFileSync(out, signStatusList(list, root));
+    console.log(JSON.stringify({ signed: 'status', version, holders: list.holders.size, revokedPasses: list.revokedPasses.size, revokedDcc: list.revokedDcc.size, out }));
+    return 0;
+  }
+  if (verb === 'delta') {
+    const { values } = parse(rest, { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } }, STATUS_USAGE);
+    if (values.help) { console.log(STATUS_USAGE); return 0; }
+    const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
+    const pub = createPublicKey(root);
+    const from = openStatusList(readBytes(need(values.from, '--from', STATUS_USAGE), 'status list'), pub);
+    const to = openStatusList(readBytes(need(values.to, '--to', STATUS_USAGE), 'status list'), pub);
+    let delta;
+    try { delta = makeDelta(from, to); } catch (e) { throw new UsageError((e as Error).message); }
+    const out = need(values.out, '--out', STATUS_USAGE);
+    writeFileSync(out, signStatusDelta(delta, root));
+    console.log(JSON.stringify({ signed: 'status-delta', from: delta.fromVersion, to: delta.version, changes: delta.holderUpserts.size + delta.holderRemovals.size + delta.passAdds.size + delta.passRemovals.size + delta.dccAdds.size + delta.dccRemovals.size, out }));
+    return 0;
+  }
+  throw new UsageError(`unknown status command ${JSON.stringify(verb ?? '')}\n${STATUS_USAGE}`);
+}
+
+function hexId(s: string, bytes: number, where: string): Uint8Array {
+  if (typeof s !== 'string' || s.length !== bytes * 2) throw new UsageError(`${where} must be ${bytes * 2} hex digits, got ${JSON.stringify(s)}`);
+  try { return fromHex(s); } catch { throw new UsageError(`${where} must be hex, got ${JSON.stringify(s)}`); }
+}

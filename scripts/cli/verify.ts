@@ -1,0 +1,58 @@
+// chot verify: the kiosk's decision, on the command line. Exit 0 green, 1 red, 2 usage.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  emptyStatusList, isArea, isTimeZone, openStatusList, openTrustList, verifyPass, CATEGORIES,
+  type Category, type StatusList, type TrustList, ListError,
+} from '../../protocol/src/index.js';
+import { loadPublicKey } from './lists.js';
+import { parse, parseTime, readBytes, UsageError } from './usage.js';
+
+const USAGE = `usage: chot verify [--trust FILE [--root ROOT.pub.pem]] [--status FILE] [--at ISO-TIME] [--checkpoint AREA]
+         [--tz ZONE] [--skew SECONDS] [--max-declaration-age HOURS] [--accept CATEGORY…] PAYLOAD|-
+  prints one JSON line; exit 0 green, 1 red, 2 usage error. The root key defaults to root.pub.pem beside the trust list.`;
+
+export function verify(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    trust: { type: 'string' }, status: { type: 'string' }, root: { type: 'string' }, at: { type: 'string' },
+    checkpoint: { type: 'string', default: 'VN' }, tz: { type: 'string', default: 'Asia/Ho_Chi_Minh' },
+    skew: { type: 'string', default: '300' }, 'max-declaration-age': { type: 'string' }, accept: { type: 'string', multiple: true },
+  }, USAGE);
+  if (values.help) { console.log(USAGE); return 0; }
+  if (positionals.length !== 1) throw new UsageError(`expected one PAYLOAD (or - for stdin), got ${positionals.length}\n${USAGE}`);
+  const text = positionals[0] === '-' ? readFileSync(0, 'utf8').replace(/[\r\n]+$/, '') : positionals[0];
+  const checkpoint = values.checkpoint!;
+  if (!isArea(checkpoint)) throw new UsageError(`--checkpoint ${JSON.stringify(checkpoint)} is not an area code ("79", "79/26734" or "VN")`);
+  if (!isTimeZone(values.tz!)) throw new UsageError(`--tz ${JSON.stringify(values.tz)} is not a time zone`);
+  const skew = Number(values.skew);
+  if (!(skew >= 0 && skew <= 86400)) throw new UsageError(`--skew ${JSON.stringify(values.skew)} must be 0–86400 seconds`);
+  const maxAge = values['max-declaration-age'] === undefined ? undefined : Number(values['max-declaration-age']);
+  if (maxAge !== undefined && !(maxAge > 0)) throw new UsageError(`--max-declaration-age ${JSON.stringify(values['max-declaration-age'])} must be a positive number of hours`);
+  for (const c of values.accept ?? []) if (!CATEGORIES.includes(c as Category)) throw new UsageError(`--accept ${JSON.stringify(c)} is not one of ${CATEGORIES.join(', ')}`);
+
+  const { trust, status } = loadLists(values.trust, values.status, values.root);
+  const now = values.at ? parseTime(values.at, '--at') : Date.now();
+  const v = verifyPass(text, {
+    trust, status, now, skewSeconds: skew,
+    checkpoint: { area: checkpoint, timeZone: values.tz, maxDeclarationAgeHours: maxAge, acceptedCategories: values.accept as Category[] | undefined },
+  });
+  console.log(JSON.stringify(v));
+  return v.verdict === 'green' ? 0 : 1;
+}
+
+export function loadLists(trustPath?: string, statusPath?: string, rootPath?: string): { trust: TrustList; status: StatusList } {
+  let trust: TrustList = { version: 0, issuedAt: 0, entries: [], byKid: new Map() };
+  let status = emptyStatusList();
+  if (!trustPath && !statusPath) return { trust, status };
+  const root = rootPath ?? join(dirname(trustPath ?? statusPath!), 'root.pub.pem');
+  if (!existsSync(root)) throw new UsageError(`no root public key: pass --root FILE or put root.pub.pem beside the lists`);
+  const rootKey = loadPublicKey(root);
+  try {
+    if (trustPath) trust = openTrustList(readBytes(trustPath, 'trust list'), rootKey);
+    if (statusPath) status = openStatusList(readBytes(statusPath, 'status list'), rootKey);
+  } catch (e) {
+    if (e instanceof ListError) throw new UsageError(e.message);
+    throw e;
+  }
+  return { trust, status };
+}
