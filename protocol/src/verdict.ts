@@ -161,6 +161,13 @@ function summarise(p: Pass): OfficerSummary {
 export function issuePass(pass: Pass, issuerKey: KeyObject): string {
   const claims = encodeCbor(passToClaims(pass));
   const alg = algOfKey(issuerKey);
-  const kid = kidOf(spkiOf(createPublicKey(issuerKey)));
-  return wrapEnvelope(encodeSign1(claims, alg, kid, issuerKey), PASS_PREFIX);
+  const pub = createPublicKey(issuerKey);
+  const cose = encodeSign1(claims, alg, kidOf(spkiOf(pub)), issuerKey);
+  // A key whose public half does not match its private half (a hand-edited JWK, say) would mint passes that
+  // no kiosk accepts: check the signature before anything is printed.
+  const s = decodeSign1(cose);
+  if (!verifyBytes(alg, pub, toBeSigned(s.protectedBytes, s.payload), s.signature)) {
+    throw new Error('the issuer key\'s public half does not verify its own signature: the key file is damaged');
+  }
+  return wrapEnvelope(cose, PASS_PREFIX);
 }

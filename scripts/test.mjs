@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// npm test: runs the whole uvu suite from dist/ (npm's pretest builds it first), after making sure the system
+// tools the tests drive are there. As root a missing tool is installed with apt-get; otherwise the run stops
+// with the package to install. Nothing is silently skipped. `npm test -- protocol` runs only matching files.
+import { spawnSync, spawn } from 'node:child_process';
+
+const tools = JSON.parse(process.env.CHOT_TEST_TOOLS ?? 'null') ?? [
+  // [command, Debian package]
+];
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = tools.filter(([cmd]) => !have(cmd));
+if (missing.length) {
+  const pkgs = [...new Set(missing.map(([, p]) => p))];
+  if (process.getuid?.() === 0) {
+    console.log(`test: installing ${pkgs.join(' ')} (needed by the tests) with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+    if (r.status !== 0) { console.error(`test: apt-get install ${pkgs.join(' ')} failed: install them by hand and run again`); process.exit(1); }
+  } else {
+    console.error(`test: missing ${missing.map(([c]) => c).join(', ')}: run "sudo apt-get install ${pkgs.join(' ')}" and try again`);
+    process.exit(1);
+  }
+}
+
+const filter = process.argv[2] ? `.*${process.argv[2]}.*` : '';
+const pattern = `(protocol|kiosk|hub|scripts)/test/${filter}.*\\.test\\.js$`;
+const child = spawn(process.execPath, ['node_modules/uvu/bin.js', 'dist', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
+let out = '';
+child.stdout.on('data', (d) => { process.stdout.write(d); out += d.toString(); });
+child.on('close', (code) => {
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+  const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+  console.log(`\ntests: ${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`);
+  if (total === 0) { console.error('test: no test ran'); process.exit(1); }
+  process.exit(code ?? 1);
+});
