@@ -1,0 +1,15 @@
+// npm run bench: every benchmark of the project, one table each, in one run. `npm run bench -- status` runs
+// only the sections whose name matches.
+import { benchStatusList, benchVerify } from './bench/protocol.js';
+
+const SECTIONS: Array<[string, () => void | Promise<void>]> = [
+  ['verify', benchVerify],
+  ['status-list', benchStatusList],
+];
+
+const only = process.argv[2];
+console.log(`# chot benchmarks: node ${process.version}, ${process.arch}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'} × ${(await import('node:os')).availableParallelism()}`);
+for (const [name, fn] of SECTIONS) {
+  if (only && !name.includes(only)) continue;
+  await fn();
+}
