@@ -1,10 +1,11 @@
 // npm run bench: every benchmark of the project, one table each, in one run. `npm run bench -- status` runs
 // only the sections whose name matches.
-import { benchStatusList, benchVerify } from './bench/protocol.js';
+import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
 
 const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['verify', benchVerify],
   ['status-list', benchStatusList],
+  ['inflate', benchInflate],
 ];
 
 const only = process.argv[2];

@@ -96,3 +96,20 @@ export function benchStatusList(): void {
     { measure: 'entries after delta', value: entries.toLocaleString('en-US') },
   ]);
 }
+
+/** Why node:zlib and not fflate: the same pass inflated by both, beside the cost of a whole verify. */
+export async function benchInflate(): Promise<void> {
+  const { inflateSync } = await import('node:zlib');
+  const { unzlibSync } = await import('fflate');
+  const { decodeBase45 } = await import('../../protocol/src/index.js');
+  const k = generateKeyPairSync('ed25519');
+  const packed = decodeBase45(issuePass(shipper('VN-79'), k.privateKey), 4);
+  const bomb = (await import('node:zlib')).deflateSync(new Uint8Array(10_000_000));
+  let zlibCapped = 'no';
+  try { inflateSync(bomb, { maxOutputLength: 1024 }); } catch { zlibCapped = 'yes: stops at 1,024 bytes'; }
+  const t0 = performance.now(); const f = unzlibSync(bomb); const fflateMs = performance.now() - t0;
+  printTable('Inflating a pass: node:zlib (kept) vs fflate', [
+    { library: 'node:zlib inflateSync', 'µs per pass': 1e6 / opsPerSecond(() => inflateSync(packed, { maxOutputLength: 1024 })), 'output cap (zip bomb)': zlibCapped },
+    { library: 'fflate unzlibSync', 'µs per pass': 1e6 / opsPerSecond(() => unzlibSync(packed)), 'output cap (zip bomb)': `no: a 10 MB bomb inflated fully (${f.length.toLocaleString('en-US')} bytes, ${fflateMs.toFixed(0)} ms)` },
+  ]);
+}
