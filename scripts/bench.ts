@@ -1,11 +1,13 @@
 // npm run bench: every benchmark of the project, one table each, in one run. `npm run bench -- status` runs
 // only the sections whose name matches.
 import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
+import { benchDcc } from './bench/dcc.js';
 
 const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['verify', benchVerify],
   ['status-list', benchStatusList],
   ['inflate', benchInflate],
+  ['dcc', benchDcc],
 ];
 
 const only = process.argv[2];

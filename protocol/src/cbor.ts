@@ -172,6 +172,13 @@ class Decoder {
 }
 
 function utf8text(b: Uint8Array, pos: number): string {
+  // Most strings in passes and certificates are short ASCII: skip the TextDecoder call for them (about
+  // 0.5 µs each, a third of a DCC's decode time).
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) { ascii = false; break; }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
   try {
     return utf8.decode(b);
   } catch {

@@ -13,3 +13,5 @@ export * from './trust-list.js';
 export * from './status-list.js';
 export * from './reasons.js';
 export * from './verdict.js';
+export * from './dcc.js';
+export * from './verify.js';

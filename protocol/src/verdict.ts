@@ -37,7 +37,8 @@ export interface VerifyContext {
 
 export interface OfficerSummary {
   name: string;
-  idLast4: string;
+  /** Pass only: the officer checks it against the citizen id card. */
+  idLast4?: string;
   category: string;
   plate?: string;
   validUntil: string;

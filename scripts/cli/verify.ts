@@ -2,14 +2,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  emptyStatusList, isArea, isTimeZone, openStatusList, openTrustList, verifyPass, CATEGORIES,
-  type Category, type StatusList, type TrustList, ListError,
+  emptyStatusList, isArea, isTimeZone, openStatusList, openTrustList, verifyQr, dscEntry, parseDccRules, CATEGORIES,
+  type Category, type StatusList, type TrustList, type TrustEntry, type DccRules, ListError,
 } from '../../protocol/src/index.js';
 import { loadPublicKey } from './lists.js';
-import { parse, parseTime, readBytes, UsageError } from './usage.js';
+import { parse, parseTime, readBytes, readText, UsageError } from './usage.js';
 
 const USAGE = `usage: chot verify [--trust FILE [--root ROOT.pub.pem]] [--status FILE] [--at ISO-TIME] [--checkpoint AREA]
-         [--tz ZONE] [--skew SECONDS] [--max-declaration-age HOURS] [--accept CATEGORY…] PAYLOAD|-
+         [--tz ZONE] [--skew SECONDS] [--max-declaration-age HOURS] [--accept CATEGORY…]
+         [--dcc-cert BASE64-DER-OR-FILE…] [--dcc-rules none|FILE] PAYLOAD|-
   prints one JSON line; exit 0 green, 1 red, 2 usage error. The root key defaults to root.pub.pem beside the trust list.`;
 
 export function verify(args: string[]): number {
@@ -17,6 +18,7 @@ export function verify(args: string[]): number {
     trust: { type: 'string' }, status: { type: 'string' }, root: { type: 'string' }, at: { type: 'string' },
     checkpoint: { type: 'string', default: 'VN' }, tz: { type: 'string', default: 'Asia/Ho_Chi_Minh' },
     skew: { type: 'string', default: '300' }, 'max-declaration-age': { type: 'string' }, accept: { type: 'string', multiple: true },
+    'dcc-cert': { type: 'string', multiple: true }, 'dcc-rules': { type: 'string' },
   }, USAGE);
   if (values.help) { console.log(USAGE); return 0; }
   if (positionals.length !== 1) throw new UsageError(`expected one PAYLOAD (or - for stdin), got ${positionals.length}\n${USAGE}`);
@@ -32,8 +34,10 @@ export function verify(args: string[]): number {
 
   const { trust, status } = loadLists(values.trust, values.status, values.root);
   const now = values.at ? parseTime(values.at, '--at') : Date.now();
-  const v = verifyPass(text, {
-    trust, status, now, skewSeconds: skew,
+  const extraDsc = (values['dcc-cert'] ?? []).map(loadDsc);
+  const dccRules = values['dcc-rules'] === undefined ? undefined : values['dcc-rules'] === 'none' ? null : loadRules(values['dcc-rules']);
+  const v = verifyQr(text, {
+    trust, status, now, skewSeconds: skew, extraDsc, dccRules,
     checkpoint: { area: checkpoint, timeZone: values.tz, maxDeclarationAgeHours: maxAge, acceptedCategories: values.accept as Category[] | undefined },
   });
   console.log(JSON.stringify(v));
@@ -55,4 +59,32 @@ export function loadLists(trustPath?: string, statusPath?: string, rootPath?: st
     throw e;
   }
   return { trust, status };
+}
+
+/** A DSC given as base64 DER on the command line, or as a file (DER or PEM). */
+function loadDsc(arg: string): TrustEntry {
+  let der: Uint8Array;
+  if (existsSync(arg)) {
+    const raw = readBytes(arg, 'DSC certificate');
+    const pem = Buffer.from(raw).toString('latin1');
+    der = pem.includes('-----BEGIN') ? new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')) : raw;
+  } else if (/^[A-Za-z0-9+/=\s]+$/.test(arg)) {
+    der = new Uint8Array(Buffer.from(arg, 'base64'));
+  } else {
+    throw new UsageError(`--dcc-cert ${JSON.stringify(arg.slice(0, 40))} is neither a file nor base64`);
+  }
+  try {
+    return dscEntry(der);
+  } catch (e) {
+    throw new UsageError(`--dcc-cert ${JSON.stringify(arg.slice(0, 40))} is not an X.509 certificate: ${(e as Error).message}`);
+  }
+}
+
+function loadRules(path: string): DccRules {
+  try {
+    return parseDccRules(JSON.parse(readText(path, 'DCC rules')));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
 }
