@@ -15,3 +15,6 @@ export * from './reasons.js';
 export * from './verdict.js';
 export * from './dcc.js';
 export * from './verify.js';
+export * from './messages.js';
+export * from './scan-id.js';
+export * from './schema-error.js';

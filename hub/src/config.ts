@@ -1,0 +1,34 @@
+// The hub's configuration: one JSON file checked against hub/config.schema.json, defaults filled in.
+import { Ajv } from 'ajv';
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { formatSchemaError } from '../../protocol/src/index.js';
+
+export interface HubConfig {
+  dataDir: string;
+  timeZone: string;
+  retentionDays: number;
+  mqtt: { host: string; port: number; tlsPort: number; cert?: string; key?: string };
+  http: { host: string; port: number };
+  silentAfterSeconds: number;
+}
+
+export class HubConfigError extends Error {}
+
+const validate = new Ajv({ useDefaults: true, strict: false }).compile(createRequire(import.meta.url)('../../../hub/config.schema.json') as object);
+
+export function checkHubConfig(doc: unknown, source = 'hub config'): HubConfig {
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const k of ['mqtt', 'http']) (doc as Record<string, unknown>)[k] ??= {};
+  if (!validate(doc)) throw new HubConfigError(formatSchemaError(validate.errors![0], doc, source));
+  const c = doc as HubConfig;
+  if (!!c.mqtt.cert !== !!c.mqtt.key) throw new HubConfigError(`${source}: mqtt.cert and mqtt.key go together: set both for TLS, or neither`);
+  return c;
+}
+
+export function loadHubConfig(path?: string): HubConfig {
+  if (!path) return checkHubConfig({});
+  if (!existsSync(path)) throw new HubConfigError(`cannot read the hub config ${path}: ENOENT`);
+  let doc: unknown;
+  try { doc = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new HubConfigError(`${path} is not valid JSON: ${(e as Error).message}`); }
+  return checkHubConfig(doc, path);
+}

@@ -1,0 +1,61 @@
+// The hub: one process that embeds the MQTT broker, stores every kiosk's scans exactly once, feeds the kiosks
+// their lists and configs, and (hub/README.md) keeps the figures and serves the dashboard.
+import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
+import { join } from 'node:path';
+import { topics } from '../../protocol/src/index.js';
+import type { HubConfig } from './config.js';
+import { DeviceRegistry } from './devices.js';
+import { HubBroker } from './broker.js';
+import { ScanStore } from './store/scans.js';
+
+export class Hub {
+  private constructor(readonly config: HubConfig, readonly devices: DeviceRegistry, readonly scans: ScanStore, readonly broker: HubBroker, private readonly log: (l: string) => void) {}
+
+  static async start(config: HubConfig, log: (l: string) => void): Promise<Hub & { ports: { mqtt: number; mqttTls?: number } }> {
+    const devices = new DeviceRegistry(join(config.dataDir, 'devices.json'));
+    const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays, log });
+    scans.load();
+    const broker = await HubBroker.create(devices, scans, {
+      host: config.mqtt.host, port: config.mqtt.port, log,
+      tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
+    });
+    const hub = new Hub(config, devices, scans, broker, log);
+    const ports = await broker.listen();
+    await hub.publishLists();
+    await hub.publishConfigs();
+    // chot device add / revoke write the registry; a revoked kiosk is cut off within a second
+    watchFile(devices.path, { interval: 500 }, () => void hub.reloadDevices());
+    log(`hub: ready; ${devices.devices.length} devices, ${scans.stored} scans kept`);
+    return Object.assign(hub, { ports: { mqtt: ports.port, mqttTls: ports.tlsPort } });
+  }
+
+  private async reloadDevices(): Promise<void> {
+    try { this.devices.reload(); } catch (e) { this.log(`hub: cannot reload ${this.devices.path}: ${(e as Error).message}`); return; }
+    for (const d of this.devices.devices) {
+      if (d.revokedAt && this.broker.disconnect(d.id)) this.log(`hub: device ${d.id} is revoked: disconnected`);
+    }
+    await this.publishConfigs();
+  }
+
+  /** Publishes the signed lists found in dataDir/lists, retained, for every kiosk that connects. */
+  async publishLists(): Promise<void> {
+    const dir = join(this.config.dataDir, 'lists');
+    for (const [file, topic] of [['trust.cose', topics.trust], ['status.cose', topics.statusList], ['status-delta.cose', topics.statusDelta]] as const) {
+      const p = join(dir, file);
+      if (existsSync(p)) await this.broker.publishRetained(topic, new Uint8Array(readFileSync(p)));
+    }
+  }
+
+  async publishConfigs(): Promise<void> {
+    for (const d of this.devices.devices) {
+      if (d.revokedAt) continue;
+      await this.broker.publishRetained(topics.config(d.id), JSON.stringify({ v: 1, checkpoint: d.id, area: d.area, timeZone: this.config.timeZone }));
+    }
+  }
+
+  async stop(): Promise<void> {
+    unwatchFile(this.devices.path);
+    await this.broker.close();
+    this.scans.close();
+  }
+}

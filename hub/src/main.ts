@@ -1,0 +1,20 @@
+// chot hub run: the hub program. Loads the config, starts the hub, stops cleanly on SIGTERM / Ctrl-C.
+import { loadHubConfig } from './config.js';
+import { Hub } from './hub.js';
+
+export const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+
+export async function runHub(configPath?: string): Promise<Hub> {
+  const config = loadHubConfig(configPath);
+  const hub = await Hub.start(config, log);
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`hub: ${sig}: stopping`);
+    hub.stop().then(() => process.exit(0), (e) => { log(`hub: error while stopping: ${(e as Error).message}`); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return hub;
+}

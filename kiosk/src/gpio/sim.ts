@@ -1,0 +1,63 @@
+// A simulated GPIO driver: records every pin change on a timeline (and, when given a file, appends each change
+// to it synchronously, so a test can read what the pins did even after the process was killed).
+import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { GpioDriver, InputPin, OutputPin } from './driver.js';
+
+export interface PinChange { t: number; pin: number; on: boolean; level: 0 | 1; name?: string }
+
+export class SimGpio implements GpioDriver {
+  readonly name = 'sim';
+  readonly timeline: PinChange[] = [];
+  private readonly levels = new Map<number, 0 | 1>();
+  private readonly inputs = new Map<number, { activeLow: boolean; debounceMs: number; onPress: () => void; last: number }>();
+  private readonly names = new Map<number, string>();
+
+  constructor(private readonly timelineFile?: string) {}
+
+  describe(): string {
+    return `sim${this.timelineFile ? `, timeline in ${this.timelineFile}` : ''}`;
+  }
+
+  label(pin: number, name: string): void {
+    this.names.set(pin, name);
+  }
+
+  output(bcm: number, activeLow: boolean): OutputPin {
+    const set = (on: boolean): void => {
+      const level: 0 | 1 = on !== activeLow ? 1 : 0;
+      if (this.levels.get(bcm) === level) return;
+      this.levels.set(bcm, level);
+      const change: PinChange = { t: performance.now(), pin: bcm, on, level, name: this.names.get(bcm) };
+      this.timeline.push(change);
+      if (this.timelineFile) appendFileSync(this.timelineFile, JSON.stringify({ ...change, wall: Date.now() }) + '\n');
+    };
+    set(false);
+    return { write: set, read: () => (this.levels.get(bcm) === 1) !== activeLow };
+  }
+
+  input(bcm: number, activeLow: boolean, debounceMs: number, onPress: () => void): InputPin {
+    this.inputs.set(bcm, { activeLow, debounceMs, onPress, last: -Infinity });
+    return { read: () => false };
+  }
+
+  /** Simulates the officer pressing the button; presses inside the debounce window are bounces. */
+  press(bcm: number): boolean {
+    const i = this.inputs.get(bcm);
+    if (!i) throw new Error(`no input on BCM ${bcm}`);
+    const now = performance.now();
+    if (now - i.last < i.debounceMs) return false;
+    i.last = now;
+    i.onPress();
+    return true;
+  }
+
+  /** Notes which scan the next pin changes answer (tests match signals to journaled scans). */
+  annotate(note: string): void {
+    const change = { t: performance.now(), pin: -1, on: false, level: 0 as const, name: note };
+    this.timeline.push(change);
+    if (this.timelineFile) appendFileSync(this.timelineFile, JSON.stringify({ ...change, wall: Date.now() }) + '\n');
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,89 @@
+// chot kiosk run: the booth program. Loads and checks the config, builds the drivers it names, starts the
+// kiosk, and makes sure that whatever ends the process (SIGTERM, Ctrl-C, a crash) leaves the gate shut and
+// the red lamp on. A kill -9 cannot be caught: systemd's ExecStopPost runs `chot kiosk failsafe` for that.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkConfig, loadConfig, signalConfig, ConfigError, type KioskConfig } from './config.js';
+import type { GpioDriver } from './gpio/driver.js';
+import { SimGpio } from './gpio/sim.js';
+import { OnoffDriver } from './gpio/onoff.js';
+import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
+import { Kiosk } from './kiosk.js';
+import { SerialScanner } from './scan/serial.js';
+import { SimSource, type ScanSource } from './scan/source.js';
+
+export const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+
+export function makeGpio(c: Pick<KioskConfig, 'gpio'>): GpioDriver {
+  if (c.gpio.driver === 'sim') return new SimGpio(c.gpio.timelineFile);
+  return new OnoffDriver({ chipLabel: c.gpio.chipLabel });
+}
+
+export function makeSources(c: KioskConfig): ScanSource[] {
+  if (c.scanner.type === 'serial') return [new SerialScanner({ path: c.scanner.path, baudRate: c.scanner.baudRate, maxLength: c.scanner.maxLength, log })];
+  if (c.scanner.type === 'sim') return [new SimSource()];
+  return [];
+}
+
+/** Installs the handlers that leave the gate shut whatever ends the process. */
+export function installFailSafe(failSafe: () => void, stop: () => Promise<void>): void {
+  let stopping = false;
+  const graceful = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`kiosk: ${sig}: gate shut, red lamp on, stopping`);
+    failSafe();
+    stop().then(() => process.exit(0), (e) => { log(`kiosk: error while stopping: ${(e as Error).message}`); process.exit(1); });
+  };
+  process.on('SIGTERM', () => graceful('SIGTERM'));
+  process.on('SIGINT', () => graceful('SIGINT'));
+  const crash = (e: unknown) => {
+    try { failSafe(); } finally {
+      log(`kiosk: crashed: ${(e as Error)?.stack ?? String(e)}; gate shut, red lamp on; systemd restarts the kiosk`);
+      process.exit(70);
+    }
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
+
+export async function runKiosk(configPath: string): Promise<Kiosk> {
+  let config: KioskConfig;
+  try {
+    config = loadConfig(configPath);
+  } catch (e) {
+    // no usable config: shut the gate with the last pins that worked, then say what is wrong
+    failSafeFromDisk(configPath);
+    throw e;
+  }
+  const gpio = makeGpio(config);
+  const kiosk = await Kiosk.start(config, { gpio, sources: makeSources(config), log });
+  installFailSafe(() => kiosk.signal.failSafe(), () => kiosk.stop());
+  return kiosk;
+}
+
+/**
+ * chot kiosk failsafe: relay released, red lamp on, with the pins of the config, or of the last config that
+ * worked (kept in the state folder), or the defaults. systemd runs it after every stop (ExecStopPost).
+ */
+export function failSafeFromDisk(configPath?: string, stateDir = '/var/lib/chot'): string {
+  let c: Pick<KioskConfig, 'gpio'> & Partial<KioskConfig> | undefined;
+  let from = 'defaults';
+  if (configPath) {
+    try { c = loadConfig(configPath); from = configPath; } catch (e) { log(`failsafe: ${(e as Error).message}; trying the last good config`); }
+  }
+  const last = join(c?.stateDir ?? stateDir, 'last-good-config.json');
+  if (!c && existsSync(last)) {
+    try { c = checkConfig(JSON.parse(readFileSync(last, 'utf8')), last); from = last; } catch (e) { log(`failsafe: ${(e as Error).message}`); }
+  }
+  const cfg = c ? signalConfig(c as KioskConfig) : DEFAULT_SIGNAL;
+  let gpio: GpioDriver;
+  try {
+    gpio = c ? makeGpio(c) : new OnoffDriver();
+  } catch (e) {
+    throw new ConfigError(`failsafe: cannot reach the GPIO (${(e as Error).message}): the gate relay may still be energised; cut its power`);
+  }
+  new Signal(gpio, cfg).failSafe();
+  gpio.close();
+  return `relay released, red lamp on (pins from ${from})`;
+}

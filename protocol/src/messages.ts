@@ -1,0 +1,159 @@
+// MQTT topics and message bodies between kiosks and the hub, defined once, versioned, validated on receipt.
+// JSON Schemas checked with Ajv (pure: no I/O). A body that fails validation is refused with the path of the
+// first bad field, never half-used.
+import { Ajv, type ValidateFunction } from 'ajv';
+
+export const PROTOCOL_VERSION = 1;
+const ROOT = 'chot/v1';
+
+/** Kiosk ids are also MQTT usernames and topic levels: no wildcards, no slashes. */
+export const KIOSK_ID_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+export const topics = {
+  scans: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/scans`,
+  ack: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/ack`,
+  status: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/status`,
+  config: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/config`,
+  /** Signed trust list (COSE bytes), retained. */
+  trust: `${ROOT}/broadcast/trust`,
+  /** Signed full status list (COSE bytes), retained. */
+  statusList: `${ROOT}/broadcast/status`,
+  /** Signed status deltas (COSE bytes), the latest retained; a kiosk that missed one takes the full list. */
+  statusDelta: `${ROOT}/broadcast/status-delta`,
+  kioskPrefix: `${ROOT}/kiosk/`,
+  broadcastPrefix: `${ROOT}/broadcast/`,
+} as const;
+
+export type KioskTopicKind = 'scans' | 'ack' | 'status' | 'config';
+
+export function parseKioskTopic(topic: string): { kiosk: string; kind: KioskTopicKind } | undefined {
+  if (!topic.startsWith(topics.kioskPrefix)) return undefined;
+  const rest = topic.slice(topics.kioskPrefix.length).split('/');
+  if (rest.length !== 2 || !KIOSK_ID_RE.test(rest[0])) return undefined;
+  const kind = rest[1];
+  if (kind !== 'scans' && kind !== 'ack' && kind !== 'status' && kind !== 'config') return undefined;
+  return { kiosk: rest[0], kind };
+}
+
+export interface ScanRecord {
+  /** Sortable unique id (see scan-id.ts). */
+  id: string;
+  /** When the kiosk read the code, ms since 1970 by the kiosk's clock. */
+  at: number;
+  /** Whether the kiosk clock was synchronised at that moment. */
+  clockSynced: boolean;
+  verdict: 'green' | 'red';
+  reason: string;
+  format: 'pass' | 'dcc' | 'unknown';
+  source: 'serial' | 'hid' | 'camera' | 'button' | 'sim';
+  /** Read to signal, ms. */
+  ms: number;
+  passId?: string;
+  holder?: string;
+  category?: string;
+  /** The officer opened the gate by hand. */
+  override?: boolean;
+}
+
+export interface ScanBatch { v: 1; kiosk: string; scans: ScanRecord[] }
+export interface Ack { v: 1; ids: string[]; t: number }
+export interface KioskStatus {
+  v: 1;
+  kiosk: string;
+  online: boolean;
+  at: number;
+  version?: string;
+  trustVersion?: number;
+  statusVersion?: number;
+  listsStale?: boolean;
+  backlog?: number;
+  clock?: { synced: boolean; source: string; offsetMs?: number };
+  scanner?: string;
+  camera?: string;
+  gpio?: string;
+}
+export interface KioskConfigMessage {
+  v: 1;
+  checkpoint: string;
+  area: string;
+  timeZone?: string;
+  acceptedCategories?: string[];
+  maxDeclarationAgeHours?: number;
+}
+
+export const MAX_BATCH = 200;
+
+const scanSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'at', 'clockSynced', 'verdict', 'reason', 'format', 'source', 'ms'],
+  properties: {
+    id: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' },
+    at: { type: 'integer', minimum: 0, maximum: 2 ** 45 },
+    clockSynced: { type: 'boolean' },
+    verdict: { enum: ['green', 'red'] },
+    reason: { type: 'string', pattern: '^[a-z-]{1,32}$' },
+    format: { enum: ['pass', 'dcc', 'unknown'] },
+    source: { enum: ['serial', 'hid', 'camera', 'button', 'sim'] },
+    ms: { type: 'number', minimum: 0, maximum: 600_000 },
+    passId: { type: 'string', maxLength: 128 },
+    holder: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+    category: { type: 'string', maxLength: 16 },
+    override: { type: 'boolean' },
+  },
+} as const;
+
+const SCHEMAS = {
+  scanBatch: {
+    type: 'object', additionalProperties: false, required: ['v', 'kiosk', 'scans'],
+    properties: { v: { const: 1 }, kiosk: { type: 'string', pattern: KIOSK_ID_RE.source }, scans: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: scanSchema } },
+  },
+  ack: {
+    type: 'object', additionalProperties: false, required: ['v', 'ids', 't'],
+    properties: { v: { const: 1 }, ids: { type: 'array', maxItems: MAX_BATCH, items: scanSchema.properties.id }, t: { type: 'integer', minimum: 0 } },
+  },
+  kioskStatus: {
+    type: 'object', additionalProperties: false, required: ['v', 'kiosk', 'online', 'at'],
+    properties: {
+      v: { const: 1 }, kiosk: { type: 'string', pattern: KIOSK_ID_RE.source }, online: { type: 'boolean' }, at: { type: 'integer', minimum: 0 },
+      version: { type: 'string', maxLength: 32 }, trustVersion: { type: 'integer', minimum: 0 }, statusVersion: { type: 'integer', minimum: 0 },
+      listsStale: { type: 'boolean' }, backlog: { type: 'integer', minimum: 0 },
+      clock: { type: 'object', additionalProperties: false, required: ['synced', 'source'], properties: { synced: { type: 'boolean' }, source: { type: 'string', maxLength: 32 }, offsetMs: { type: 'number' } } },
+      scanner: { type: 'string', maxLength: 64 }, camera: { type: 'string', maxLength: 64 }, gpio: { type: 'string', maxLength: 64 },
+    },
+  },
+  kioskConfig: {
+    type: 'object', additionalProperties: false, required: ['v', 'checkpoint', 'area'],
+    properties: {
+      v: { const: 1 }, checkpoint: { type: 'string', pattern: KIOSK_ID_RE.source }, area: { type: 'string', pattern: '^(VN|\\d{2}(/\\d{1,5})?)$' },
+      timeZone: { type: 'string', maxLength: 64 }, acceptedCategories: { type: 'array', items: { enum: ['resident', 'shipper', 'official', 'medical', 'goods', 'foreign'] } },
+      maxDeclarationAgeHours: { type: 'number', exclusiveMinimum: 0 },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const compiled = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof SCHEMAS, ValidateFunction>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseWith<T>(name: keyof typeof SCHEMAS, payload: Uint8Array | string, maxBytes = 256 * 1024): Parsed<T> {
+  if (payload.length > maxBytes) return { ok: false, error: `${name}: ${payload.length} bytes is more than ${maxBytes}` };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (e) {
+    return { ok: false, error: `${name}: not JSON (${(e as Error).message})` };
+  }
+  const validate = compiled[name];
+  if (!validate(doc)) {
+    const e = validate.errors?.[0];
+    return { ok: false, error: `${name}: ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}${e?.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}` };
+  }
+  return { ok: true, value: doc as T };
+}
+
+export const parseScanBatch = (p: Uint8Array | string) => parseWith<ScanBatch>('scanBatch', p);
+export const parseAck = (p: Uint8Array | string) => parseWith<Ack>('ack', p);
+export const parseKioskStatus = (p: Uint8Array | string) => parseWith<KioskStatus>('kioskStatus', p);
+export const parseKioskConfig = (p: Uint8Array | string) => parseWith<KioskConfigMessage>('kioskConfig', p);

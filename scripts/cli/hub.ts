@@ -1,0 +1,79 @@
+// chot hub run; chot device add | list | revoke; chot account add
+import { join } from 'node:path';
+import { parse, need, UsageError } from './usage.js';
+
+const HUB_USAGE = 'usage: chot hub run [--config /etc/chot/hub.json]';
+const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--config FILE]   (prints the kiosk's credentials once)
+       chot device list [--config FILE]
+       chot device revoke ID [--config FILE]   (the kiosk is disconnected and refused from then on)
+       chot account add NAME --role operator|service [--config FILE]`;
+
+async function registry(configPath?: string) {
+  const { loadHubConfig, HubConfigError } = await import('../../hub/src/config.js');
+  const { DeviceRegistry } = await import('../../hub/src/devices.js');
+  try {
+    const c = loadHubConfig(configPath);
+    return { reg: new DeviceRegistry(join(c.dataDir, 'devices.json')), config: c };
+  } catch (e) {
+    if (e instanceof HubConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function hub(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  const { values } = parse(rest, { config: { type: 'string' } }, HUB_USAGE);
+  if (values.help) { console.log(HUB_USAGE); return 0; }
+  if (verb !== 'run') throw new UsageError(`unknown hub command ${JSON.stringify(verb ?? '')}\n${HUB_USAGE}`);
+  const { runHub } = await import('../../hub/src/main.js');
+  const { HubConfigError } = await import('../../hub/src/config.js');
+  try {
+    await runHub(values.config);
+  } catch (e) {
+    if (e instanceof HubConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  return new Promise<number>(() => {});
+}
+
+export async function device(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, checkpoint: { type: 'string' }, area: { type: 'string' }, json: { type: 'boolean' } }, DEVICE_USAGE);
+  if (values.help) { console.log(DEVICE_USAGE); return 0; }
+  const { reg } = await registry(values.config);
+  try {
+    if (verb === 'add') {
+      const id = need(values.checkpoint, '--checkpoint', DEVICE_USAGE);
+      const { device: d, secret } = await reg.add(id, need(values.area, '--area', DEVICE_USAGE));
+      console.log(JSON.stringify({ id: d.id, area: d.area, username: d.id, password: secret, note: 'shown once: put it in the kiosk config (hub.password); the hub keeps only a hash' }));
+      return 0;
+    }
+    if (verb === 'list') {
+      for (const d of reg.devices) console.log(JSON.stringify({ id: d.id, area: d.area, createdAt: d.createdAt, revokedAt: d.revokedAt ?? null }));
+      return 0;
+    }
+    if (verb === 'revoke') {
+      if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
+      const d = reg.revoke(positionals[0]);
+      console.log(JSON.stringify({ revoked: d.id, at: d.revokedAt }));
+      return 0;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+  throw new UsageError(`unknown device command ${JSON.stringify(verb ?? '')}\n${DEVICE_USAGE}`);
+}
+
+export async function account(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, role: { type: 'string', default: 'operator' } }, DEVICE_USAGE);
+  if (verb !== 'add' || positionals.length !== 1) throw new UsageError(`usage: chot account add NAME --role operator|service\n${DEVICE_USAGE}`);
+  if (values.role !== 'operator' && values.role !== 'service') throw new UsageError(`--role ${JSON.stringify(values.role)} is not operator or service`);
+  const { reg } = await registry(values.config);
+  try {
+    const secret = await reg.addAccount(positionals[0], values.role);
+    console.log(JSON.stringify({ name: positionals[0], role: values.role, password: secret, note: 'shown once; the hub keeps only a hash' }));
+  } catch (e) { throw new UsageError((e as Error).message); }
+  return 0;
+}
