@@ -4,8 +4,11 @@
 // with the package to install. Nothing is silently skipped. `npm test -- protocol` runs only matching files.
 import { spawnSync, spawn } from 'node:child_process';
 
-const tools = JSON.parse(process.env.CHOT_TEST_TOOLS ?? 'null') ?? [
-  // [command, Debian package]
+const tools = [
+  // [command, Debian package]: what the tests drive for real
+  ['socat', 'socat'], // a pty pair is a real serial port for the scanner tests
+  ['mosquitto_pub', 'mosquitto-clients'], // a second, independent MQTT client against the hub
+  ['mosquitto_sub', 'mosquitto-clients'],
 ];
 
 function have(cmd) {

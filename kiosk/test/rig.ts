@@ -1,0 +1,203 @@
+// A test rig of real parts: signed lists on disk, a hub process, kiosk processes, socat pty pairs. Every
+// process started here is killed when the test file ends.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildStatusList, issuePass, issuerEntryToWire, signStatusList, signTrustList, type Pass, type StatusList,
+} from '../../protocol/src/index.js';
+
+export const CHOT = new URL('../../scripts/chot.js', import.meta.url).pathname;
+const children = new Set<ChildProcess>();
+/** Kills every process the rig started (for test.after: a failed test must not leave a hub running). */
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+  children.clear();
+}
+process.on('exit', killAll);
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+export interface World {
+  dir: string;
+  root: { privateKey: KeyObject; publicKey: KeyObject };
+  issuer: { privateKey: KeyObject; publicKey: KeyObject };
+  rootPub: string;
+  pass(over?: Partial<Pass>): { text: string; pass: Pass };
+  signStatus(list: StatusList): Uint8Array;
+}
+
+export function makeWorld(name: string): World {
+  const dir = mkdtempSync(join(tmpdir(), `chot-${name}-`));
+  const root = generateKeyPairSync('ed25519');
+  const issuer = generateKeyPairSync('ed25519');
+  const rootPub = join(dir, 'root.pub.pem');
+  writeFileSync(rootPub, root.publicKey.export({ type: 'spki', format: 'pem' }));
+  const now = Math.floor(Date.now() / 1000);
+  mkdirSync(join(dir, 'hub', 'lists'), { recursive: true });
+  writeFileSync(join(dir, 'hub', 'lists', 'trust.cose'), signTrustList(1, now, [issuerEntryToWire({
+    issuer: 'VN-79', name: 'Sở Y tế TP.HCM', publicKey: issuer.publicKey, validFrom: now - 86400, validUntil: now + 365 * 86400,
+    categories: ['resident', 'shipper', 'goods'], areas: ['79'],
+  })], root.privateKey));
+  writeFileSync(join(dir, 'hub', 'lists', 'status.cose'), signStatusList(buildStatusList(1, now, [], []), root.privateKey));
+  return {
+    dir, root, issuer, rootPub,
+    pass(over = {}) {
+      const t = Math.floor(Date.now() / 1000);
+      const pass: Pass = {
+        id: new Uint8Array(randomBytes(8)), issuer: 'VN-79', issuedAt: t - 60, validFrom: t - 60, validUntil: t + 7 * 86400,
+        holderName: 'Phạm Thị Lan', idLast4: '2468', holderToken: new Uint8Array(randomBytes(8)), category: 'resident',
+        areas: ['79'], hours: [], health: 'none', declaredAt: t - 60, ...over,
+      };
+      return { text: issuePass(pass, issuer.privateKey), pass };
+    },
+    signStatus: (list) => signStatusList(list, root.privateKey),
+  };
+}
+
+export function chot(args: string[], opts: { input?: string } = {}): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CHOT, ...args], { encoding: 'utf8', input: opts.input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+export interface Proc { child: ChildProcess; log: () => string; exited: Promise<number | null> }
+
+export function start(args: string[], name: string): Proc {
+  const child = spawn(process.execPath, [CHOT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { children.delete(child); r(code); }));
+  if (process.env.CHOT_TEST_VERBOSE) child.stderr!.on('data', (d) => process.stderr.write(`[${name}] ${d}`));
+  return { child, log: () => log, exited };
+}
+
+export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return p?.child.exitCode ?? null;
+  p.child.kill(signal);
+  return p.exited;
+}
+
+export interface Hub { proc: Proc; port: number; config: string; dataDir: string }
+
+export async function startHub(w: World, port?: number): Promise<Hub> {
+  const p = port ?? (await freePort());
+  const config = join(w.dir, 'hub.json');
+  const dataDir = join(w.dir, 'hub');
+  writeFileSync(config, JSON.stringify({ dataDir, mqtt: { host: '127.0.0.1', port: p }, http: { port: 0 } }));
+  const proc = start(['hub', 'run', '--config', config], 'hub');
+  await waitFor('the hub to listen', () => proc.log().includes('hub: ready') || (proc.child.exitCode !== null && (() => { throw new Error(`hub exited: ${proc.log()}`); })()), 15_000);
+  return { proc, port: p, config, dataDir };
+}
+
+export function addDevice(w: World, id: string, area = '79/26734'): string {
+  const config = join(w.dir, 'hub.json');
+  if (!existsSync(config)) writeFileSync(config, JSON.stringify({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port: 1883 } }));
+  const r = chot(['device', 'add', '--checkpoint', id, '--area', area, '--config', config]);
+  if (r.code !== 0) throw new Error(`device add failed: ${r.err}`);
+  return JSON.parse(r.out).password as string;
+}
+
+/** Every scan the hub stored, from its raw daily files. */
+export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean }> {
+  const dir = join(dataDir, 'scans');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+}
+
+export interface Pty { scanner: string; host: string; proc: ChildProcess; write(s: string): Promise<void>; stopWriting(): void; close(): Promise<void> }
+
+/** A socat pty pair: the kiosk opens `scanner`, the test writes codes into `host`. */
+export async function pty(dir: string, name = 'scanner'): Promise<Pty> {
+  const scanner = join(dir, name), host = join(dir, `${name}-host`);
+  const proc = spawn('socat', [`pty,raw,echo=0,link=${scanner}`, `pty,raw,echo=0,link=${host}`], { stdio: 'ignore' });
+  children.add(proc);
+  await waitFor('socat to create the ptys', () => existsSync(scanner) && existsSync(host), 5000);
+  let fd = -1;
+  let closed = false;
+  let stopped = false;
+  return {
+    scanner, host, proc,
+    // non-blocking: when the kiosk stops reading (killed), the pty fills up and a blocking write would hang
+    async write(s: string) {
+      if (fd < 0) fd = openSync(host, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+      const b = Buffer.from(s);
+      let off = 0;
+      while (off < b.length && !closed && !stopped) {
+        try { off += writeSync(fd, b, off, b.length - off); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          await sleep(2);
+        }
+      }
+    },
+    stopWriting() {
+      stopped = true;
+    },
+    async close() {
+      closed = true;
+      if (fd >= 0) { try { closeSync(fd); } catch { /* gone */ } fd = -1; }
+      proc.kill();
+      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.on('exit', r)));
+      children.delete(proc);
+    },
+  };
+}
+
+export interface KioskOpts { id: string; hubPort?: number; password?: string; scanner?: string; extra?: Record<string, unknown> }
+
+export function kioskConfig(w: World, o: KioskOpts): { path: string; stateDir: string; timeline: string } {
+  const stateDir = join(w.dir, `kiosk-${o.id}`);
+  const timeline = join(w.dir, `timeline-${o.id}.jsonl`);
+  const cfg = {
+    kiosk: { id: o.id, area: '79/26734', debounceMs: 2000 },
+    rootKey: w.rootPub, stateDir,
+    hub: o.hubPort ? { url: `mqtt://127.0.0.1:${o.hubPort}`, password: o.password, backoffMinMs: 200, backoffMaxMs: 1000, ackTimeoutMs: 3000, backlogPerSecond: 2000, heartbeatSeconds: 2 } : {},
+    scanner: o.scanner ? { type: 'serial', path: o.scanner } : { type: 'none' },
+    gpio: { driver: 'sim', timelineFile: timeline, greenMs: 300, relayMs: 200, redFlashMs: 300 },
+    clock: { syncedFile: join(w.dir, 'ntp-synchronized') },
+    ...o.extra,
+  };
+  const path = join(w.dir, `kiosk-${o.id}.json`);
+  writeFileSync(path, JSON.stringify(cfg));
+  return { path, stateDir, timeline };
+}
+
+export interface TimelineEntry { pin: number; on: boolean; name?: string; wall: number }
+
+export function readTimeline(path: string): TimelineEntry[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** Scan ids whose signal was given (the sim GPIO notes each scan before its pin changes). */
+export function signalled(timeline: TimelineEntry[]): string[] {
+  return timeline.filter((e) => e.pin === -1 && e.name?.startsWith('scan ')).map((e) => e.name!.split(' ')[1]);
+}
+
+/** The final level of each named output. */
+export function finalPins(timeline: TimelineEntry[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const e of timeline) if (e.pin >= 0 && e.name) out[e.name] = e.on;
+  return out;
+}
