@@ -2,12 +2,16 @@
 // only the sections whose name matches.
 import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
 import { benchDcc } from './bench/dcc.js';
+import { benchJournal, benchKioskProcess, benchScanToRelay } from './bench/kiosk.js';
 
 const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['verify', benchVerify],
   ['status-list', benchStatusList],
   ['inflate', benchInflate],
   ['dcc', benchDcc],
+  ['kiosk-latency', () => benchScanToRelay()],
+  ['kiosk-journal', benchJournal],
+  ['kiosk-process', benchKioskProcess],
 ];
 
 const only = process.argv[2];
@@ -16,3 +20,4 @@ for (const [name, fn] of SECTIONS) {
   if (only && !name.includes(only)) continue;
   await fn();
 }
+process.exit(0);

@@ -51,6 +51,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   private readonly ids = new ScanIdGenerator();
   private readonly recent = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Keeps the process alive with no scanner and no hub, and refreshes what the screen shows (clock, ages). */
+  private tick: NodeJS.Timeout | null = null;
   private dccRules: DccRules | null | undefined;
   private stopped = false;
   readonly history: ScanView[] = [];
@@ -111,6 +113,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       this.heartbeat = setInterval(() => this.publishStatus(), this.config.hub.heartbeatSeconds * 1000);
       this.heartbeat.unref();
     }
+    this.tick = setInterval(() => this.emit('change'), 5000);
     log(`kiosk ${this.config.kiosk.id}: ready (area ${this.area}, gpio ${this.deps.gpio.describe()}, ${this.journal.pending} scans waiting for the hub, trust list v${this.store.trust.version}, status list v${this.store.status.version})`);
   }
 
@@ -215,6 +218,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.stopped = true;
     this.signal.failSafe();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.tick) clearInterval(this.tick);
     for (const s of this.deps.sources) await s.stop();
     await this.uplink?.stop({ ...this.status(), online: false });
     this.journal.close();

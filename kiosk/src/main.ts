@@ -10,6 +10,7 @@ import { OnoffDriver } from './gpio/onoff.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
 import { SerialScanner } from './scan/serial.js';
+import { HidScanner } from './scan/hid.js';
 import { SimSource, type ScanSource } from './scan/source.js';
 
 export const log = (line: string): void => { process.stderr.write(`${line}\n`); };
@@ -21,6 +22,7 @@ export function makeGpio(c: Pick<KioskConfig, 'gpio'>): GpioDriver {
 
 export function makeSources(c: KioskConfig): ScanSource[] {
   if (c.scanner.type === 'serial') return [new SerialScanner({ path: c.scanner.path, baudRate: c.scanner.baudRate, maxLength: c.scanner.maxLength, log })];
+  if (c.scanner.type === 'hid') return [new HidScanner({ path: c.scanner.path, log })];
   if (c.scanner.type === 'sim') return [new SimSource()];
   return [];
 }

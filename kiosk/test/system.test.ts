@@ -100,6 +100,8 @@ test('SIGTERM: relay released, red lamp on, the hub told the kiosk is offline', 
   const k = kioskConfig(w, { id: 'booth-3' });
   const kiosk = start(['kiosk', 'run', '--config', k.path], 'kiosk');
   await waitFor('ready', () => kiosk.log().includes('ready'), 10_000);
+  await sleep(800);
+  assert.is(kiosk.child.exitCode, null, 'an offline kiosk with no scanner keeps running');
   assert.is(await stop(kiosk, 'SIGTERM'), 0);
   const pins = finalPins(readTimeline(k.timeline));
   assert.equal([pins.relay, pins.green, pins.red], [false, false, true]);

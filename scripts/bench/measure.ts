@@ -37,7 +37,7 @@ export function printTable(title: string, rows: Row[]): void {
 
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 100 || Number.isInteger(n)) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 1) return n.toFixed(2);
   return n.toPrecision(3);
 }

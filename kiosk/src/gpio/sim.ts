@@ -13,7 +13,8 @@ export class SimGpio implements GpioDriver {
   private readonly inputs = new Map<number, { activeLow: boolean; debounceMs: number; onPress: () => void; last: number }>();
   private readonly names = new Map<number, string>();
 
-  constructor(private readonly timelineFile?: string) {}
+  /** recordEveryWrite: note writes that do not change the level too (a re-triggered relay pulse), for benchmarks. */
+  constructor(private readonly timelineFile?: string, private readonly recordEveryWrite = false) {}
 
   describe(): string {
     return `sim${this.timelineFile ? `, timeline in ${this.timelineFile}` : ''}`;
@@ -26,7 +27,7 @@ export class SimGpio implements GpioDriver {
   output(bcm: number, activeLow: boolean): OutputPin {
     const set = (on: boolean): void => {
       const level: 0 | 1 = on !== activeLow ? 1 : 0;
-      if (this.levels.get(bcm) === level) return;
+      if (this.levels.get(bcm) === level && !this.recordEveryWrite) return;
       this.levels.set(bcm, level);
       const change: PinChange = { t: performance.now(), pin: bcm, on, level, name: this.names.get(bcm) };
       this.timeline.push(change);
