@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, verify as cryptoVerify } from 'node:crypto';
 import { decodeSign1, dscEntry, emptyStatusList, toBeSigned, unwrapEnvelope, verifyDcc, type TrustList } from '../../protocol/src/index.js';
-import { opsPerSecond, printTable, type Row } from './measure.js';
+import { compareRates, opsPerSecond, printTable, type Row } from './measure.js';
 
 const CORPUS = join(new URL('../../../', import.meta.url).pathname, '..', 'shared', 'dcc-testdata');
 const CASES: Array<[string, string]> = [['ES256', 'DE/2DCode/raw/1.json'], ['PS256 (RSA 2048)', 'common/2DCode/raw/CO1.json'], ['PS256 (RSA 3072)', 'common/2DCode/raw/CO2.json']];
@@ -23,8 +23,7 @@ export function benchDcc(): void {
     const bare = dsc.alg === 'ES256'
       ? () => cryptoVerify('sha256', tbs, { key: dsc.key, dsaEncoding: 'ieee-p1363' }, s.signature)
       : () => cryptoVerify('sha256', tbs, { key: dsc.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, s.signature);
-    const bareRate = opsPerSecond(bare);
-    const fullRate = opsPerSecond(() => verifyDcc(d.PREFIX, ctx));
+    const [bareRate, fullRate] = compareRates(bare, () => verifyDcc(d.PREFIX, ctx));
     rows.push({ alg, case: file.replace('/2DCode/raw/', '/'), 'QR chars': d.PREFIX.length, 'bare crypto.verify /s': bareRate, 'full verifyDcc /s': fullRate, 'full / bare': `${((fullRate / bareRate) * 100).toFixed(1)} %` });
   }
   printTable('EU DCC verification, one core (real conformance certificates, rules off)', rows);

@@ -16,6 +16,17 @@ export function opsPerSecond(fn: () => unknown, ms = 1000): number {
   return (n * 1000) / (t - t0);
 }
 
+/**
+ * Rates of two functions measured side by side: alternating rounds, so that a noisy neighbour or a CPU
+ * frequency change hits both alike; the median round of each is reported.
+ */
+export function compareRates(a: () => unknown, b: () => unknown, rounds = 7, ms = 250): [number, number] {
+  const ra: number[] = [], rb: number[] = [];
+  for (let i = 0; i < rounds; i++) { ra.push(opsPerSecond(a, ms)); rb.push(opsPerSecond(b, ms)); }
+  const med = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)];
+  return [med(ra), med(rb)];
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
