@@ -24,7 +24,7 @@ export function listChips(sysfs = '/sys/class/gpio'): GpioChip[] {
  */
 export function headerChip(sysfs = '/sys/class/gpio', label?: string): GpioChip {
   const chips = listChips(sysfs);
-  if (!chips.length) throw new Error(`no GPIO chips under ${sysfs}: sysfs GPIO is absent on this kernel; set gpio.driver to "gpiod" or run chot doctor`);
+  if (!chips.length) throw new Error(`no GPIO chips under ${sysfs}: sysfs GPIO is absent on this kernel (built without CONFIG_GPIO_SYSFS); use Raspberry Pi OS's stock kernel, which has it, or gpio.driver "sim" to run without lamps`);
   if (label) {
     const c = chips.find((x) => x.label === label);
     if (!c) throw new Error(`gpio.chipLabel ${JSON.stringify(label)} not found; chips here: ${chips.map((x) => `${x.label}@${x.base}`).join(', ')}`);
