@@ -30,6 +30,8 @@ type Who = { kind: 'kiosk'; id: string } | { kind: 'account'; name: string; role
 export class HubBroker {
   readonly stats: BrokerStats = { rejected: 0, refusedPublish: 0, refusedConnect: 0, scansIn: 0 };
   readonly online = new Map<string, KioskStatus & { lastSeen: number }>();
+  /** kiosk ids with an open MQTT connection now */
+  readonly connected = new Set<string>();
   private servers: Array<Server | TlsServer> = [];
   private constructor(readonly aedes: Aedes, private readonly opts: BrokerOptions) {}
 
@@ -87,6 +89,8 @@ export class HubBroker {
           return done(null);
         }
         hub.stats.scansIn += batch.value.scans.length;
+        const seen = hub.online.get(w.id);
+        if (seen) seen.lastSeen = Date.now();
         scans.accept(w.id, batch.value.scans).then(() => {
           // on disk: now PUBACK (done) and the application ack
           done(null);
@@ -107,9 +111,19 @@ export class HubBroker {
       },
     });
     hub = new HubBroker(aedes, opts);
+    aedes.on('clientReady', (client) => {
+      const w = who.get(client);
+      if (w?.kind !== 'kiosk') return;
+      hub.connected.add(w.id);
+      const s = hub.online.get(w.id);
+      hub.online.set(w.id, { ...(s ?? { v: 1, kiosk: w.id, at: Date.now() }), online: true, lastSeen: Date.now() });
+    });
     aedes.on('clientDisconnect', (client) => {
       const w = who.get(client);
-      if (w?.kind === 'kiosk') { const s = hub.online.get(w.id); if (s) hub.online.set(w.id, { ...s, online: false }); }
+      if (w?.kind !== 'kiosk') return;
+      hub.connected.delete(w.id);
+      const s = hub.online.get(w.id);
+      if (s) hub.online.set(w.id, { ...s, online: false });
     });
     return hub;
   }

@@ -7,26 +7,39 @@ import type { HubConfig } from './config.js';
 import { DeviceRegistry } from './devices.js';
 import { HubBroker } from './broker.js';
 import { ScanStore } from './store/scans.js';
+import { Figures } from './figures.js';
+import { LowdbFiguresStorage } from './store/figures-lowdb.js';
+import { HubHttp } from './http/server.js';
 
 export class Hub {
-  private constructor(readonly config: HubConfig, readonly devices: DeviceRegistry, readonly scans: ScanStore, readonly broker: HubBroker, private readonly log: (l: string) => void) {}
+  private constructor(readonly config: HubConfig, readonly devices: DeviceRegistry, readonly scans: ScanStore, readonly broker: HubBroker, readonly figures: Figures, private readonly log: (l: string) => void) {}
 
-  static async start(config: HubConfig, log: (l: string) => void): Promise<Hub & { ports: { mqtt: number; mqttTls?: number } }> {
+  http: HubHttp | null = null;
+
+  static async start(config: HubConfig, log: (l: string) => void): Promise<Hub & { ports: { mqtt: number; mqttTls?: number; http: number } }> {
     const devices = new DeviceRegistry(join(config.dataDir, 'devices.json'));
     const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays, log });
-    scans.load();
+    const figures = new Figures(config.timeZone, new LowdbFiguresStorage(join(config.dataDir, 'figures.json')), (id) => devices.get(id)?.area);
+    await figures.load();
+    // the raw files are the truth: the days they cover are counted again from them, each scan once
+    figures.resetDays(scans.rawDays());
+    scans.load((s) => figures.add(s.k, s));
+    await figures.flush();
+    scans.on('stored', (s) => { figures.add(s.k, s); figures.scheduleSave(); });
     const broker = await HubBroker.create(devices, scans, {
       host: config.mqtt.host, port: config.mqtt.port, log,
       tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
     });
-    const hub = new Hub(config, devices, scans, broker, log);
+    const hub = new Hub(config, devices, scans, broker, figures, log);
     const ports = await broker.listen();
+    hub.http = new HubHttp(hub, log);
+    const httpPort = await hub.http.listen(config.http.host, config.http.port);
     await hub.publishLists();
     await hub.publishConfigs();
     // chot device add / revoke write the registry; a revoked kiosk is cut off within a second
     watchFile(devices.path, { interval: 500 }, () => void hub.reloadDevices());
     log(`hub: ready; ${devices.devices.length} devices, ${scans.stored} scans kept`);
-    return Object.assign(hub, { ports: { mqtt: ports.port, mqttTls: ports.tlsPort } });
+    return Object.assign(hub, { ports: { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort } });
   }
 
   private async reloadDevices(): Promise<void> {
@@ -55,7 +68,9 @@ export class Hub {
 
   async stop(): Promise<void> {
     unwatchFile(this.devices.path);
+    await this.http?.close();
     await this.broker.close();
     this.scans.close();
+    await this.figures.flush();
   }
 }

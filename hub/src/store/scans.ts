@@ -53,6 +53,11 @@ export class ScanStore extends EventEmitter<ScanStoreEvents> {
     return localDay(at, this.opts.timeZone);
   }
 
+  /** The days that have a raw file. */
+  rawDays(): string[] {
+    return readdirSync(this.dir).map((f) => /^(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(f)?.[1]).filter((d): d is string => !!d).sort();
+  }
+
   /** Reads every kept daily file: rebuilds the index, drops a torn last line, and replays scans to `onScan`. */
   load(onScan?: (s: StoredScan) => void): void {
     this.prune(Date.now());
