@@ -21,7 +21,9 @@ export class Hub {
     const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays, log });
     const figures = new Figures(config.timeZone, new LowdbFiguresStorage(join(config.dataDir, 'figures.json')), (id) => devices.get(id)?.area);
     await figures.load();
-    // the raw files are the truth: the days they cover are counted again from them, each scan once
+    // the raw files are the truth: the days they cover are counted again from them, each scan once. Files past
+    // the retention go first, so their days keep the figures saved with lowdb rather than losing them.
+    scans.prune(Date.now());
     figures.resetDays(scans.rawDays());
     scans.load((s) => figures.add(s.k, s));
     await figures.flush();

@@ -105,7 +105,7 @@ export async function startHub(w: World, port?: number): Promise<Hub> {
   const p = port ?? (await freePort());
   const config = join(w.dir, 'hub.json');
   const dataDir = join(w.dir, 'hub');
-  writeFileSync(config, JSON.stringify({ dataDir, mqtt: { host: '127.0.0.1', port: p }, http: { port: 0 } }));
+  writeFileSync(config, JSON.stringify({ dataDir, mqtt: { host: '127.0.0.1', port: p }, http: { host: '127.0.0.1', port: 0 } }));
   const proc = start(['hub', 'run', '--config', config], 'hub');
   await waitFor('the hub to listen', () => proc.log().includes('hub: ready') || (proc.child.exitCode !== null && (() => { throw new Error(`hub exited: ${proc.log()}`); })()), 15_000);
   return { proc, port: p, config, dataDir };

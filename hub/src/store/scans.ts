@@ -60,7 +60,6 @@ export class ScanStore extends EventEmitter<ScanStoreEvents> {
 
   /** Reads every kept daily file: rebuilds the index, drops a torn last line, and replays scans to `onScan`. */
   load(onScan?: (s: StoredScan) => void): void {
-    this.prune(Date.now());
     for (const f of readdirSync(this.dir).filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort()) {
       const path = join(this.dir, f);
       const text = readFileSync(path, 'utf8');
