@@ -9,6 +9,7 @@ const tools = [
   ['socat', 'socat'], // a pty pair is a real serial port for the scanner tests
   ['mosquitto_pub', 'mosquitto-clients'], // a second, independent MQTT client against the hub
   ['mosquitto_sub', 'mosquitto-clients'],
+  ['openssl', 'openssl'], // a CA and server certificate for the MQTT-over-TLS test
   ['chromium', 'chromium'], // the dashboard test drives Debian's Chromium with playwright-core
 ];
 

@@ -40,6 +40,8 @@ export class Hub {
     await hub.publishConfigs();
     // chot device add / revoke write the registry; a revoked kiosk is cut off within a second
     watchFile(devices.path, { interval: 500 }, () => void hub.reloadDevices());
+    // chot status import / chot trust sign write new lists here: publish them as they land
+    for (const f of hub.listFiles()) watchFile(f, { interval: 500 }, () => void hub.publishLists().then(() => log(`hub: published the lists in ${join(config.dataDir, 'lists')}`)));
     log(`hub: ready; ${devices.devices.length} devices, ${scans.stored} scans kept`);
     return Object.assign(hub, { ports: { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort } });
   }
@@ -50,6 +52,10 @@ export class Hub {
       if (d.revokedAt && this.broker.disconnect(d.id)) this.log(`hub: device ${d.id} is revoked: disconnected`);
     }
     await this.publishConfigs();
+  }
+
+  listFiles(): string[] {
+    return ['trust.cose', 'status.cose', 'status-delta.cose'].map((f) => join(this.config.dataDir, 'lists', f));
   }
 
   /** Publishes the signed lists found in dataDir/lists, retained, for every kiosk that connects. */
@@ -70,6 +76,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     unwatchFile(this.devices.path);
+    for (const f of this.listFiles()) unwatchFile(f);
     await this.http?.close();
     await this.broker.close();
     this.scans.close();

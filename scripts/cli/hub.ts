@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { parse, need, UsageError } from './usage.js';
 
-const HUB_USAGE = 'usage: chot hub run [--config /etc/chot/hub.json]';
+const HUB_USAGE = `usage: chot hub run [--config /etc/chot/hub.json]
+       chot hub export --day YYYY-MM-DD [--to YYYY-MM-DD] --csv|--json [--config FILE]   (figures, from the hub's data folder)`;
 const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--config FILE]   (prints the kiosk's credentials once)
        chot device list [--config FILE]
        chot device revoke ID [--config FILE]   (the kiosk is disconnected and refused from then on)
@@ -22,8 +23,9 @@ async function registry(configPath?: string) {
 
 export async function hub(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values } = parse(rest, { config: { type: 'string' } }, HUB_USAGE);
+  const { values } = parse(rest, { config: { type: 'string' }, day: { type: 'string' }, to: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' } }, HUB_USAGE);
   if (values.help) { console.log(HUB_USAGE); return 0; }
+  if (verb === 'export') return exportFigures(values);
   if (verb !== 'run') throw new UsageError(`unknown hub command ${JSON.stringify(verb ?? '')}\n${HUB_USAGE}`);
   const { runHub } = await import('../../hub/src/main.js');
   const { HubConfigError } = await import('../../hub/src/config.js');
@@ -75,5 +77,27 @@ export async function account(args: string[]): Promise<number> {
     const secret = await reg.addAccount(positionals[0], values.role);
     console.log(JSON.stringify({ name: positionals[0], role: values.role, password: secret, note: 'shown once; the hub keeps only a hash' }));
   } catch (e) { throw new UsageError((e as Error).message); }
+  return 0;
+}
+
+/** chot hub export: the same figures the dashboard shows, rebuilt from the data folder (the hub may be running). */
+async function exportFigures(values: { config?: string; day?: string; to?: string; csv?: boolean; json?: boolean }): Promise<number> {
+  const day = need(values.day, '--day', HUB_USAGE);
+  const to = values.to ?? day;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{4}-\d{2}-\d{2}$/.test(to) || to < day) throw new UsageError(`--day/--to must be YYYY-MM-DD with --day ≤ --to, got ${day} ${to}`);
+  if (!values.csv && !values.json) throw new UsageError(`say --csv or --json\n${HUB_USAGE}`);
+  const { reg, config } = await registry(values.config);
+  const { Figures, reportCsv } = await import('../../hub/src/figures.js');
+  const { LowdbFiguresStorage } = await import('../../hub/src/store/figures-lowdb.js');
+  const { ScanStore } = await import('../../hub/src/store/scans.js');
+  // read-only: figures saved with lowdb, with the days the raw files cover counted again from them
+  const saved = new LowdbFiguresStorage(join(config.dataDir, 'figures.json'));
+  const figures = new Figures(config.timeZone, { load: () => saved.load(), save: async () => {} }, (id) => reg.get(id)?.area);
+  await figures.load();
+  const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays });
+  figures.resetDays(scans.rawDays());
+  scans.load((s) => figures.add(s.k, s));
+  const report = figures.rangeReport(day, to);
+  process.stdout.write(values.csv ? reportCsv(report) : JSON.stringify(report) + '\n');
   return 0;
 }

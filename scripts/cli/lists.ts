@@ -1,15 +1,21 @@
 // chot trust sign, chot status sign, chot status delta: the root authority's tools.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve, join } from 'node:path';
+import { writeDurable } from '../../kiosk/src/state/durable-file.js';
+import { loadHubConfig } from '../../hub/src/config.js';
 import {
-  HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, issuerEntryToWire, makeDelta, openStatusList,
+  HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, emptyStatusList, issuerEntryToWire, makeDelta, openStatusList,
   privateKeyFromPem, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
 } from '../../protocol/src/index.js';
 import { parse, need, readText, readBytes, parseTime, UsageError } from './usage.js';
 
 const TRUST_USAGE = 'usage: chot trust sign --root ROOT.key.pem --in TRUST.json --out TRUST.cose';
-const STATUS_USAGE = 'usage: chot status sign --root ROOT.key.pem --in STATUS.json --out STATUS.cose\n       chot status delta --root ROOT.key.pem --from OLD.cose --to NEW.cose --out DELTA.cose';
+const STATUS_USAGE = `usage: chot status sign --root ROOT.key.pem --in STATUS.json --out STATUS.cose
+       chot status delta --root ROOT.key.pem --from OLD.cose --to NEW.cose --out DELTA.cose
+       chot status import FILE.csv --root ROOT.key.pem [--lists DIR | --config hub.json]
+         (CSV from the health authority: token,state per line, state F0 F1 F2 F3, or "clear";
+          makes the next signed version and its delta in the hub's lists folder; the running hub publishes them)`;
 
 export function loadPrivateKey(path: string): KeyObject {
   try {
@@ -119,7 +125,50 @@ export function status(args: string[]): number {
     console.log(JSON.stringify({ signed: 'status-delta', from: delta.fromVersion, to: delta.version, changes: delta.holderUpserts.size + delta.holderRemovals.size + delta.passAdds.size + delta.passRemovals.size + delta.dccAdds.size + delta.dccRemovals.size, out }));
     return 0;
   }
+  if (verb === 'import') return importStatus(rest);
   throw new UsageError(`unknown status command ${JSON.stringify(verb ?? '')}\n${STATUS_USAGE}`);
+}
+
+/**
+ * chot status import: applies the health authority's changes to the current status list, signs version N+1 and
+ * the delta N → N+1, and writes both durably where the hub publishes them from. Any bad line stops the import
+ * with its line number: a half-applied list is worse than none.
+ */
+function importStatus(args: string[]): number {
+  const { values, positionals } = parse(args, { root: { type: 'string' }, lists: { type: 'string' }, config: { type: 'string' } }, STATUS_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one CSV file\n${STATUS_USAGE}`);
+  const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
+  let dir = values.lists;
+  if (!dir) {
+    try { dir = join(loadHubConfig(values.config).dataDir, 'lists'); } catch (e) { throw new UsageError((e as Error).message); }
+  }
+  const currentPath = join(dir, 'status.cose');
+  const current = existsSync(currentPath) ? openStatusList(readBytes(currentPath, 'status list'), createPublicKey(root)) : emptyStatusList();
+  const holders = new Map<string, number>();
+  for (let i = 0; i < current.holders.size; i++) holders.set(Buffer.from(current.holders.keyAt(i)).toString('hex'), current.holders.valueAt(i)!);
+  const lines = readText(positionals[0], 'CSV').split(/\r?\n/);
+  let changed = 0;
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || (i === 0 && /^token\s*,/i.test(line))) return;
+    const [token, state] = line.split(',').map((x) => x.trim());
+    if (!/^[0-9a-fA-F]{16}$/.test(token ?? '')) throw new UsageError(`${positionals[0]} line ${i + 1}: holder token ${JSON.stringify(token)} is not 16 hex digits; nothing imported`);
+    const st = (state ?? '').toUpperCase();
+    if (st === 'CLEAR' || st === 'NONE') { if (holders.delete(token.toLowerCase())) changed++; return; }
+    const idx = HEALTH_STATES.indexOf(st as HealthState);
+    if (idx <= 0) throw new UsageError(`${positionals[0]} line ${i + 1}: state ${JSON.stringify(state)} is not F0, F1, F2, F3 or clear; nothing imported`);
+    if (holders.get(token.toLowerCase()) !== idx) { holders.set(token.toLowerCase(), idx); changed++; }
+  });
+  const next = buildStatusList(current.version + 1, Math.floor(Date.now() / 1000),
+    [...holders].map(([t, s]) => [fromHex(t), HEALTH_STATES[s]] as [Uint8Array, HealthState]),
+    Array.from({ length: current.revokedPasses.size }, (_, i) => current.revokedPasses.keyAt(i)),
+    Array.from({ length: current.revokedDcc.size }, (_, i) => current.revokedDcc.keyAt(i)));
+  mkdirSync(dir, { recursive: true });
+  // the delta first: a hub that sees the new full list must find its delta beside it
+  if (current.version > 0) writeDurable(join(dir, 'status-delta.cose'), signStatusDelta(makeDelta(current, next), root));
+  writeDurable(currentPath, signStatusList(next, root));
+  console.log(JSON.stringify({ imported: positionals[0], from: current.version, to: next.version, changes: changed, holders: next.holders.size, dir }));
+  return 0;
 }
 
 function hexId(s: string, bytes: number, where: string): Uint8Array {
