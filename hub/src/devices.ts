@@ -48,8 +48,9 @@ export function checkSecret(secret: string, stored: string): Promise<boolean> {
 
 export class DeviceRegistry {
   private data: RegistryFile = { devices: {}, accounts: {} };
-  /** id → sha256(secret) of the last secret that checked out: 6,000 kiosks reconnecting at once must not
-   * cost 6,000 scrypt runs each time. */
+  /** stored hash → sha256(secret) of the last secret that checked out against it: kiosks reconnecting again and
+   * again must not cost a scrypt run each time. Keyed by the stored hash (each has its own salt), so a new
+   * secret or a revoked device never matches an old entry. */
   private readonly verified = new Map<string, string>();
 
   constructor(readonly path: string) {
@@ -94,7 +95,6 @@ export class DeviceRegistry {
     if (!d) throw new Error(`no device ${JSON.stringify(id)}: chot device list shows them`);
     d.revokedAt = new Date().toISOString();
     this.save();
-    this.verified.delete(id);
     return d;
   }
 
@@ -118,9 +118,9 @@ export class DeviceRegistry {
     const stored = d && !d.revokedAt ? d.secret : a?.secret;
     if (!stored) return undefined;
     const fp = createHash('sha256').update(secret).digest('base64');
-    const ok = this.verified.get(name) === fp || (await checkSecret(secret, stored));
+    const ok = this.verified.get(stored) === fp || (await checkSecret(secret, stored));
     if (!ok) return undefined;
-    this.verified.set(name, fp);
+    this.verified.set(stored, fp);
     return d && !d.revokedAt ? { kind: 'kiosk', device: d } : { kind: 'account', account: a! };
   }
 }
