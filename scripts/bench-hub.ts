@@ -34,10 +34,11 @@ async function connectAll(n: number, port: number, auth: boolean): Promise<{ cli
   for (let i = 0; i < n; i += 250) {
     const batch = await Promise.all(Array.from({ length: Math.min(250, n - i) }, (_, j) => {
       const id = `bench-${String(i + j).padStart(5, '0')}`;
-      return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, username: auth ? id : undefined, password: auth ? SECRET : undefined, reconnectPeriod: 0, keepalive: 600, clean: true })
+      return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, username: auth ? id : undefined, password: auth ? SECRET : undefined, reconnectPeriod: 0, keepalive: 600, clean: true, connectTimeout: 120_000 })
         .then((c) => { (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); return c; }); // as the kiosk's uplink does
     }));
     clients.push(...batch);
+    if (process.env.CHOT_BENCH_VERBOSE) console.error(`connected ${clients.length} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   return { clients, seconds: (performance.now() - t0) / 1000 };
 }
@@ -77,8 +78,10 @@ async function chotCase(n: number, batches: number, size: number, label: string)
   const port = await freePort();
   writeFileSync(join(dir, 'hub.json'), JSON.stringify({ dataDir: join(dir, 'data'), mqtt: { host: '127.0.0.1', port }, http: { port: 0 } }));
   const hub = spawn(process.execPath, [new URL('./chot.js', import.meta.url).pathname, 'hub', 'run', '--config', join(dir, 'hub.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let hubLog = '';
+  hub.stderr!.on('data', (d) => { hubLog = (hubLog + d).slice(-4000); });
   await waitLog(hub, /hub: ready/);
-  const { clients, seconds: connectS } = await connectAll(n, port, true);
+  const { clients, seconds: connectS } = await connectAll(n, port, true).catch((e) => { console.error(`connecting ${n} kiosks failed: ${e.message}\nhub log:\n${hubLog}`); throw e; });
   const r = await load(clients, batches, size, true);
   const mem = rss(hub.pid!);
   await Promise.all(clients.map((c) => c.endAsync()));
@@ -92,7 +95,8 @@ async function mosquittoCase(n: number, batches: number, size: number, label: st
   const dir = mkdtempSync(join(tmpdir(), 'chot-bench-mosq-'));
   const port = await freePort();
   writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`);
-  const m = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // its log is not read: a pipe nobody drains fills up and blocks mosquitto after a few hundred connections
+  const m = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const { clients, seconds: connectS } = await connectAll(n, port, false);
   const r = await load(clients, batches, size, false);

@@ -146,9 +146,14 @@ export class HubBroker {
     return { port, tlsPort };
   }
 
-  /** Publishes a retained message from the hub itself (lists, configs). */
+  /** Publishes a message from the hub itself: retained for the broadcast lists only. */
+  publish(topic: string, payload: Uint8Array | string, retain = false): Promise<void> {
+    const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+    return new Promise((resolve, reject) => this.aedes.publish({ cmd: 'publish', topic, payload: body, qos: 1, retain, dup: false } as AedesPublishPacket, (e) => (e ? reject(e) : resolve())));
+  }
+
   publishRetained(topic: string, payload: Uint8Array | string): Promise<void> {
-    return new Promise((resolve, reject) => this.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload as Uint8Array), qos: 1, retain: true, dup: false } as AedesPublishPacket, (e) => (e ? reject(e) : resolve())));
+    return this.publish(topic, payload, true);
   }
 
   /** Cuts a kiosk off (revoked): its connection is closed; authenticate refuses it from now on. */

@@ -52,6 +52,8 @@ export class DeviceRegistry {
    * again must not cost a scrypt run each time. Keyed by the stored hash (each has its own salt), so a new
    * secret or a revoked device never matches an old entry. */
   private readonly verified = new Map<string, string>();
+  /** checks under way, so that a burst of the same connection attempts shares one scrypt run */
+  private readonly checking = new Map<string, Promise<boolean>>();
 
   constructor(readonly path: string) {
     this.reload();
@@ -118,7 +120,13 @@ export class DeviceRegistry {
     const stored = d && !d.revokedAt ? d.secret : a?.secret;
     if (!stored) return undefined;
     const fp = createHash('sha256').update(secret).digest('base64');
-    const ok = this.verified.get(stored) === fp || (await checkSecret(secret, stored));
+    let ok = this.verified.get(stored) === fp;
+    if (!ok) {
+      const key = `${stored}\n${fp}`;
+      let p = this.checking.get(key);
+      if (!p) { p = checkSecret(secret, stored).finally(() => this.checking.delete(key)); this.checking.set(key, p); }
+      ok = await p;
+    }
     if (!ok) return undefined;
     this.verified.set(stored, fp);
     return d && !d.revokedAt ? { kind: 'kiosk', device: d } : { kind: 'account', account: a! };
