@@ -1,0 +1,151 @@
+// npm run demo: the whole system on one machine. A hub (embedded broker, data in a temporary folder) and two
+// kiosks with simulated GPIO and scanners, fed a realistic mix of passes; prints the dashboard's URL and login.
+// Ctrl-C stops everything. `--seconds N` stops after N seconds and prints what the kiosks signalled beside the
+// hub's figures (the demo test checks they match).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  buildStatusList, decodeSign1, dscEntryToWire, encodeCbor, issuePass, issuerEntryToWire, localDay, makeDelta, signStatusDelta,
+  signStatusList, signTrustList, unwrapEnvelope, wrapEnvelope, Tagged, topics, PASS_PREFIX, type Pass,
+} from '../protocol/src/index.js';
+import { Hub } from '../hub/src/hub.js';
+import { checkHubConfig } from '../hub/src/config.js';
+import { DeviceRegistry } from '../hub/src/devices.js';
+import { Kiosk } from '../kiosk/src/kiosk.js';
+import { checkConfig } from '../kiosk/src/config.js';
+import { SimGpio } from '../kiosk/src/gpio/sim.js';
+import { SimSource } from '../kiosk/src/scan/source.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, every: { type: 'string', default: '700' }, quiet: { type: 'boolean' } }, strict: true });
+const log = values.quiet ? () => {} : (l: string) => process.stderr.write(`${l}\n`);
+const dir = mkdtempSync(join(tmpdir(), 'chot-demo-'));
+const now = () => Math.floor(Date.now() / 1000);
+const t = now();
+
+// the root authority, two issuers, and (when ../shared is there) a real EU document signer
+const root = generateKeyPairSync('ed25519');
+const hcm = generateKeyPairSync('ed25519');
+const moh = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const dccCase = join(new URL('../../', import.meta.url).pathname, '..', 'shared', 'dcc-testdata', 'DE', '2DCode', 'raw', '1.json');
+const dcc = existsSync(dccCase) ? JSON.parse(readFileSync(dccCase, 'utf8')) as { PREFIX: string; TESTCTX: { CERTIFICATE: string } } : undefined;
+const entries = [
+  issuerEntryToWire({ issuer: 'VN-79', name: 'Sở Y tế TP. Hồ Chí Minh', publicKey: hcm.publicKey, validFrom: t - 365 * 86400, validUntil: t + 365 * 86400, categories: ['resident', 'shipper', 'goods', 'medical'], areas: ['79', '74'] }),
+  issuerEntryToWire({ issuer: 'VN-BYT', name: 'Bộ Y tế', publicKey: moh.publicKey, validFrom: t - 365 * 86400, validUntil: t + 365 * 86400, categories: ['resident', 'shipper', 'official', 'medical', 'goods', 'foreign'], areas: ['VN'] }),
+  ...(dcc ? [dscEntryToWire(new Uint8Array(Buffer.from(dcc.TESTCTX.CERTIFICATE, 'base64')), 'DE')] : []),
+];
+const rootPub = join(dir, 'root.pub.pem');
+writeFileSync(rootPub, root.publicKey.export({ type: 'spki', format: 'pem' }));
+const lists = join(dir, 'hub', 'lists');
+const { mkdirSync } = await import('node:fs');
+mkdirSync(lists, { recursive: true });
+writeFileSync(join(lists, 'trust.cose'), signTrustList(1, t, entries, root.privateKey));
+const statusV1 = buildStatusList(1, t, [], []);
+writeFileSync(join(lists, 'status.cose'), signStatusList(statusV1, root.privateKey));
+
+// the hub, its two kiosks and an operator
+const reg = new DeviceRegistry(join(dir, 'hub', 'devices.json'));
+const booths = [{ id: 'hcm-q1-001', area: '79/26734' }, { id: 'hcm-thuduc-002', area: '79/26800' }];
+const secrets = await Promise.all(booths.map(async (b) => (await reg.add(b.id, b.area)).secret));
+const operator = await reg.addAccount('demo', 'operator');
+const hub = await Hub.start(checkHubConfig({ dataDir: join(dir, 'hub'), mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } }), log);
+const ntp = join(dir, 'ntp-synchronized');
+writeFileSync(ntp, ''); // the demo machine's clock is trusted
+const kiosks = await Promise.all(booths.map(async (b, i) => {
+  const scanner = new SimSource();
+  const gpio = new SimGpio();
+  const config = checkConfig({
+    kiosk: { id: b.id, area: b.area, debounceMs: 1000 }, rootKey: rootPub, stateDir: join(dir, `kiosk-${b.id}`),
+    hub: { url: `mqtt://127.0.0.1:${hub.ports.mqtt}`, password: secrets[i], heartbeatSeconds: 5 }, scanner: { type: 'sim' },
+    gpio: { driver: 'sim', greenMs: 400, relayMs: 200, redFlashMs: 400 }, clock: { syncedFile: ntp },
+  });
+  const kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: (l) => log(`[${b.id}] ${l}`) });
+  return { ...b, kiosk, scanner, gpio };
+}));
+
+// the mix of passes a checkpoint sees
+const pass = (over: Partial<Pass>, key = hcm.privateKey): string => issuePass({
+  id: new Uint8Array(randomBytes(8)), issuer: 'VN-79', issuedAt: now() - 3600, validFrom: now() - 3600, validUntil: now() + 14 * 86400,
+  holderName: 'Nguyễn Văn An', idLast4: '1234', holderToken: new Uint8Array(randomBytes(8)), category: 'resident', areas: ['79'],
+  hours: [], health: 'none', declaredAt: now() - 7200, ...over,
+}, key);
+const forge = (text: string): string => {
+  const s = decodeSign1(unwrapEnvelope(text, PASS_PREFIX));
+  const sig = new Uint8Array(s.signature); sig[3] ^= 0x40;
+  return wrapEnvelope(encodeCbor(new Tagged(18, [s.protectedBytes, s.unprotectedHeader, s.payload, sig])), PASS_PREFIX);
+};
+const turnsF0 = new Uint8Array(randomBytes(8));
+const names = ['Nguyễn Thị Hồng Nhung', 'Trần Văn Bình', 'Lê Minh Châu', 'Phạm Quốc Dũng', 'Võ Thị Lan', 'Đặng Hữu Phước'];
+const mix: Array<[number, () => string]> = [
+  [40, () => pass({ holderName: names[Math.floor(Math.random() * names.length)] })],
+  [20, () => pass({ category: 'shipper', areas: ['79', '74'], hours: [[300, 1320]], plate: '51C-123.45', holderName: 'Trần Văn Bình' })],
+  [8, () => pass({ category: 'official', issuer: 'VN-BYT', areas: ['VN'], holderName: 'Hoàng Minh Tuấn' }, moh.privateKey)],
+  [6, () => pass({ validFrom: now() - 30 * 86400, issuedAt: now() - 30 * 86400, validUntil: now() - 86400 })],
+  [5, () => pass({ areas: ['79/27001'] })],
+  [5, () => { const m = (new Date().getUTCHours() + 7 + 12) % 24; return pass({ category: 'shipper', hours: [[m * 60, ((m + 1) % 24) * 60 || 1]] }); }],
+  [4, () => pass({ holderToken: turnsF0, holderName: 'Bùi Thị Hoa' })],
+  [3, () => forge(pass({}))],
+  [3, () => 'https://tokhaiyte.vn/khai-bao?id=8812'],
+  ...(dcc ? [[4, () => dcc.PREFIX] as [number, () => string]] : []),
+];
+const total = mix.reduce((a, [w]) => a + w, 0);
+let turn = 0;
+// interactive: a realistic random mix; with --seconds (the test): every kind in turn, so each shows up
+const pick = () => {
+  if (values.seconds) return mix[turn++ % mix.length][1]();
+  let r = Math.random() * total;
+  for (const [w, f] of mix) { if ((r -= w) < 0) return f(); }
+  return mix[0][1]();
+};
+
+const dashboard = `http://127.0.0.1:${hub.ports.http}/`;
+console.log(`\nchot demo is running (data in ${dir})\n`);
+console.log(`  dashboard:  ${dashboard}`);
+console.log(`  log in as:  demo / ${operator}`);
+console.log(`  MQTT:       mqtt://127.0.0.1:${hub.ports.mqtt}`);
+console.log(`  kiosks:     ${booths.map((b) => `${b.id} (${b.area})`).join(', ')}; officer screens come with the camera issue\n`);
+console.log('  Ctrl-C stops everything.\n');
+
+const signalled = { green: 0, red: 0 };
+for (const k of kiosks) {
+  k.kiosk.on('scan', (v) => {
+    if (v.record.override) return;
+    signalled[v.verdict.verdict]++;
+    if (!values.quiet) console.log(`${k.id}  ${v.verdict.verdict === 'green' ? 'XANH  green' : 'ĐỎ    red  '}  ${v.verdict.reason.padEnd(18)} ${v.verdict.summary?.name ?? ''}  ${v.verdict.message.vi}${process.env.CHOT_DEMO_DETAIL && v.verdict.detail ? `  (${v.verdict.detail})` : ''}`);
+  });
+}
+const feed = setInterval(() => { const k = kiosks[Math.floor(Math.random() * kiosks.length)]; k.scanner.feed(pick()); }, Number(values.every));
+// a few seconds in, the health authority reports a holder as F0: that pass turns red without a reissue
+const f0 = setTimeout(async () => {
+  const v2 = buildStatusList(2, now(), [[turnsF0, 'F0']], []);
+  writeFileSync(join(lists, 'status-delta.cose'), signStatusDelta(makeDelta(statusV1, v2), root.privateKey));
+  await hub.broker.publishRetained(topics.statusDelta, readFileSync(join(lists, 'status-delta.cose')));
+  log('demo: the health authority marked Bùi Thị Hoa F0 (status list v2): her pass is red from now on');
+}, 3000);
+
+let stopping = false;
+async function stop(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(feed); clearTimeout(f0);
+  for (const k of kiosks) await k.kiosk.stop();
+  await hub.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+if (values.seconds) {
+  setTimeout(async () => {
+    clearInterval(feed);
+    // let every kiosk's journal drain to the hub, then compare
+    const end = Date.now() + 15_000;
+    while (kiosks.some((k) => k.kiosk.journal.pending > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const fig = hub.figures.report(localDay(Date.now(), hub.config.timeZone)).nationwide;
+    console.log(JSON.stringify({ signalled, hub: { scans: fig.scans, green: fig.green, red: fig.red, reasons: fig.reasons }, backlog: kiosks.map((k) => k.kiosk.journal.pending) }));
+    await stop(0);
+  }, Number(values.seconds) * 1000);
+}
