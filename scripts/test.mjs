@@ -10,6 +10,8 @@ const tools = [
   ['mosquitto_pub', 'mosquitto-clients'], // a second, independent MQTT client against the hub
   ['mosquitto_sub', 'mosquitto-clients'],
   ['openssl', 'openssl'], // a CA and server certificate for the MQTT-over-TLS test
+  ['systemd-analyze', 'systemd'], // verifies the service units; systemd-notify speaks the notify protocol
+  ['systemd-notify', 'systemd'],
   ['chromium', 'chromium'], // the dashboard test drives Debian's Chromium with playwright-core
 ];
 

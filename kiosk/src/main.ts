@@ -9,6 +9,7 @@ import { SimGpio } from './gpio/sim.js';
 import { OnoffDriver } from './gpio/onoff.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
+import { SystemdNotify } from './systemd/notify.js';
 import { SerialScanner } from './scan/serial.js';
 import { HidScanner } from './scan/hid.js';
 import { SimSource, type ScanSource } from './scan/source.js';
@@ -60,7 +61,10 @@ export async function runKiosk(configPath: string): Promise<Kiosk> {
   }
   const gpio = makeGpio(config);
   const kiosk = await Kiosk.start(config, { gpio, sources: makeSources(config), log });
-  installFailSafe(() => kiosk.signal.failSafe(), () => kiosk.stop());
+  const systemd = new SystemdNotify(process.env, log);
+  installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, () => kiosk.stop());
+  systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
+  kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));
   return kiosk;
 }
 
