@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   status: { help: 'status sign | delta: sign a status list (F0/F1 holders, revocations), or the delta between two', run: async (a) => (await import('./cli/lists.js')).status(a) },
   pass: { help: 'pass issue: sign a pass and render its QR', run: async (a) => (await import('./cli/pass.js')).pass(a) },
   kiosk: { help: 'kiosk run | failsafe: the booth program, and the gate fail-safe', run: async (a) => (await import('./cli/kiosk.js')).kiosk(a) },
+  doctor: { help: 'doctor: check this kiosk (config, GPIO, scanner, camera, hub, clock, lists, disk, journal) and say what to fix', run: async (a) => (await import('./cli/doctor.js')).doctor(a) },
   hub: { help: 'hub run: the hub (embedded MQTT broker, scans stored exactly once, lists and configs for the kiosks)', run: async (a) => (await import('./cli/hub.js')).hub(a) },
   device: { help: 'device add | list | revoke: kiosk credentials on the hub', run: async (a) => (await import('./cli/hub.js')).device(a) },
   account: { help: 'account add: operator and service accounts on the hub', run: async (a) => (await import('./cli/hub.js')).account(a) },

@@ -25,7 +25,7 @@ export interface BrokerStats {
   scansIn: number;
 }
 
-type Who = { kind: 'kiosk'; id: string } | { kind: 'account'; name: string; role: 'operator' | 'service' };
+type Who = { kind: 'kiosk'; id: string } | { kind: 'doctor'; id: string } | { kind: 'account'; name: string; role: 'operator' | 'service' };
 
 export class HubBroker {
   readonly stats: BrokerStats = { rejected: 0, refusedPublish: 0, refusedConnect: 0, scansIn: 0 };
@@ -50,6 +50,12 @@ export class HubBroker {
             const e = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
             return done(e as never, false);
           }
+          // chot doctor checks a kiosk's credentials as ID~doctor: logging in as the kiosk itself would take over
+          // the running kiosk's session. A doctor connection may do nothing else.
+          if (r.kind === 'kiosk' && client.id === `${r.device.id}~doctor`) {
+            who.set(client, { kind: 'doctor', id: r.device.id });
+            return done(null, true);
+          }
           if (r.kind === 'kiosk' && client.id !== r.device.id) {
             hub.stats.refusedConnect++;
             log(`broker: refused kiosk ${r.device.id}: its client id must be its kiosk id, got ${JSON.stringify(client.id)}`);
@@ -61,7 +67,8 @@ export class HubBroker {
       },
       authorizePublish: (client, packet, done) => {
         const w = client ? who.get(client) : undefined;
-        if (!client || !w) return done(null); // the broker's own publishes (acks, lists, configs)
+        if (!client) return done(null); // the broker's own publishes (acks, lists, configs)
+        if (!w || w.kind === 'doctor') return done(new Error('not allowed'));
         const t = parseKioskTopic(packet.topic);
         if (w.kind === 'account') {
           if (w.role === 'service' && packet.topic.startsWith(topics.broadcastPrefix)) return done(null);
@@ -101,6 +108,7 @@ export class HubBroker {
         const w = who.get(client);
         if (!w) return done(new Error('not authenticated'), null);
         if (w.kind === 'account') return done(null, sub);
+        if (w.kind === 'doctor') return done(null, null);
         const t = parseKioskTopic(sub.topic);
         const ok = sub.topic.startsWith(topics.broadcastPrefix) && !/[#+]/.test(sub.topic) || (t && t.kiosk === w.id && (t.kind === 'ack' || t.kind === 'config'));
         if (!ok) {

@@ -8,7 +8,7 @@
 // Record frame: magic 0xC7 | type (1 scan, 2 ack) | u32 length | u32 CRC-32 of type+payload | JSON payload.
 // A torn last record (power cut mid-write) fails its length or CRC check and is cut off at start-up;
 // everything before it stays.
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScanRecord } from '../../../protocol/src/index.js';
 import { crc32 } from './crc32.js';
@@ -63,6 +63,30 @@ export class Journal {
     this.segmentBytes = opts.segmentBytes ?? 1024 * 1024;
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     this.log = opts.log ?? (() => {});
+  }
+
+  /** Counts what a journal holds without changing it (chot doctor, while the kiosk may be writing to it). */
+  static inspect(dir: string): { segments: number; bytes: number; pending: number; damaged: number } {
+    const out = { segments: 0, bytes: 0, pending: 0, damaged: 0 };
+    let files: string[] = [];
+    try { files = readdirSync(dir).filter((f) => /^seg-\d{8}\.log$/.test(f)).sort(); } catch { return out; }
+    const pending = new Set<string>();
+    for (const f of files) {
+      const buf = readFileSync(join(dir, f));
+      out.segments++;
+      out.bytes += buf.length;
+      let off = 0;
+      while (off + HEADER <= buf.length) {
+        const type = buf[off + 1], len = buf.readUInt32BE(off + 2);
+        if (buf[off] !== MAGIC || off + HEADER + len > buf.length || buf.readUInt32BE(off + 6) !== crc32Of(type, buf, off + HEADER, off + HEADER + len)) { out.damaged++; break; }
+        const payload = buf.subarray(off + HEADER, off + HEADER + len);
+        if (type === T_SCAN) { const id = scanIdOf(payload); if (id) pending.add(id); }
+        else if (type === T_ACK) for (const id of JSON.parse(payload.toString('utf8')) as string[]) pending.delete(id);
+        off += HEADER + len;
+      }
+    }
+    out.pending = pending.size;
+    return out;
   }
 
   /** Opens the journal in `dir`, replaying every segment: pending scans are those with no ack record. */
