@@ -12,6 +12,8 @@ const tools = [
   ['openssl', 'openssl'], // a CA and server certificate for the MQTT-over-TLS test
   ['systemd-analyze', 'systemd'], // verifies the service units; systemd-notify speaks the notify protocol
   ['systemd-notify', 'systemd'],
+  ['shellcheck', 'shellcheck'], // the provisioning scripts must be shellcheck clean
+  ['useradd', 'passwd'], // provisioning into a temporary root
   ['chromium', 'chromium'], // the dashboard test drives Debian's Chromium with playwright-core
 ];
 

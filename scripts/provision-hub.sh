@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A Debian Bookworm machine (or a Pi) to a working hub: Node.js 20, the chot-hub user, the app under /opt/chot,
+# /etc/chot/hub.json, the systemd unit. Run as root. Idempotent: a second run changes nothing and says so.
+#
+#   sudo scripts/provision-hub.sh [--cert hub.pem --key hub.key] [--dry-run]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/provision-lib.sh
+. "$here/provision-lib.sh"
+
+ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" CERT="" KEY="" SRC="$(dirname "$here")"
+usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --cert) CERT="$2"; shift 2 ;;
+    --key) KEY="$2"; shift 2 ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    --prefix) ROOT="$2"; shift 2 ;;
+    --arch) ARCH="$2"; shift 2 ;;
+    --no-npm) NO_NPM=1; shift ;;
+    --source) SRC="$2"; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "provision-hub: unknown option $1" >&2; usage ;;
+  esac
+done
+[[ -n "$ROOT" || "$(id -u)" == 0 ]] || die "run as root (sudo)"
+[[ -z "$CERT$KEY" || ( -r "$CERT" && -r "$KEY" ) ]] || die "--cert and --key go together and must be readable"
+export ROOT DRY_RUN NO_NPM ARCH
+# a hub runs on a Pi or on any Debian Bookworm server
+check_os "arm64 armhf aarch64 armv7l amd64 x86_64"
+ensure_node
+ensure_user chot-hub /var/lib/chot-hub
+install_app "$SRC"
+tls=""
+if [[ -n "$CERT" ]]; then
+  install_file "$CERT" /etc/chot/hub.pem 644
+  install_file "$KEY" /etc/chot/hub.key 640
+  tls=", \"cert\": \"/etc/chot/hub.pem\", \"key\": \"/etc/chot/hub.key\""
+fi
+write_file /etc/chot/hub.json 644 "{
+  \"dataDir\": \"/var/lib/chot-hub\",
+  \"mqtt\": { \"host\": \"0.0.0.0\", \"port\": 1883$tls },
+  \"http\": { \"host\": \"127.0.0.1\", \"port\": 8090 }
+}"
+install_file "$SRC/systemd/chot-hub.service" /etc/systemd/system/chot-hub.service 644
+enable_unit chot-hub.service
+finish
