@@ -29,6 +29,12 @@ export interface Account {
 interface RegistryFile { devices: Record<string, Device>; accounts: Record<string, Account> }
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64');
+
+export class EnrolError extends Error {
+  constructor(readonly code: 'unknown' | 'used' | 'expired' | 'revoked', message: string) { super(message); }
+}
+
 
 export function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
@@ -79,17 +85,53 @@ export class DeviceRegistry {
     return this.data.devices[id];
   }
 
-  /** Adds a kiosk and returns its secret: shown once, stored only hashed. */
-  async add(id: string, area: string): Promise<{ device: Device; secret: string }> {
+  /**
+   * Adds a kiosk and returns its secret (shown once, stored only hashed) and a one-time enrolment token that
+   * expires after `tokenHours`.
+   */
+  async add(id: string, area: string, tokenHours = 24): Promise<{ device: Device; secret: string; token: string }> {
     if (!KIOSK_ID_RE.test(id)) throw new Error(`checkpoint id ${JSON.stringify(id)} must be 1–48 of a-z 0-9 - (it is also the MQTT username)`);
     if (!isArea(area)) throw new Error(`area ${JSON.stringify(area)} is not an area code ("79", "79/26734" or "VN")`);
     const existing = this.data.devices[id];
     if (existing && !existing.revokedAt) throw new Error(`device ${id} exists: revoke it first to issue new credentials`);
     const secret = randomBytes(24).toString('base64url');
-    const device: Device = { id, checkpoint: id, area, secret: await hashSecret(secret), createdAt: new Date().toISOString() };
+    const token = randomBytes(16).toString('base64url');
+    const device: Device = {
+      id, checkpoint: id, area, secret: await hashSecret(secret), createdAt: new Date().toISOString(),
+      // a 128-bit random token needs no slow hash: nobody can guess it, and the hash keeps it off disk
+      enrolment: { tokenHash: sha256(token), expiresAt: new Date(Date.now() + tokenHours * 3_600_000).toISOString() },
+    };
     this.data.devices[id] = device;
     this.save();
-    return { device, secret };
+    return { device, secret, token };
+  }
+
+  /**
+   * Redeems a one-time enrolment token: the kiosk gets a fresh secret (the hub keeps only hashes, so it cannot hand
+   * out the old one). A used, expired or unknown token, or a revoked device, is refused with the reason.
+   */
+  async enrol(token: string): Promise<{ device: Device; secret: string }> {
+    const h = sha256(token);
+    const d = this.devices.find((x) => x.enrolment?.tokenHash === h);
+    if (!d) throw new EnrolError('unknown', 'this enrolment token is not known to this hub: check the hub address, or make a new one with chot device add');
+    if (d.revokedAt) throw new EnrolError('revoked', `device ${d.id} is revoked: add it again with chot device add`);
+    if (d.enrolment!.usedAt) throw new EnrolError('used', `this enrolment token was already used (${d.enrolment!.usedAt}): a token works once; ask the hub for a new one`);
+    if (Date.parse(d.enrolment!.expiresAt) < Date.now()) throw new EnrolError('expired', `this enrolment token expired at ${d.enrolment!.expiresAt}: ask the hub for a new one`);
+    const secret = randomBytes(24).toString('base64url');
+    d.secret = await hashSecret(secret);
+    d.enrolment!.usedAt = new Date().toISOString();
+    this.save();
+    return { device: d, secret };
+  }
+
+  /** A new enrolment token for an existing device (the kiosk was replaced, or the token expired). */
+  newToken(id: string, tokenHours = 24): string {
+    const d = this.data.devices[id];
+    if (!d || d.revokedAt) throw new Error(`no active device ${JSON.stringify(id)}`);
+    const token = randomBytes(16).toString('base64url');
+    d.enrolment = { tokenHash: sha256(token), expiresAt: new Date(Date.now() + tokenHours * 3_600_000).toISOString() };
+    this.save();
+    return token;
   }
 
   revoke(id: string): Device {

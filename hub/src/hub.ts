@@ -15,6 +15,7 @@ export class Hub {
   private constructor(readonly config: HubConfig, readonly devices: DeviceRegistry, readonly scans: ScanStore, readonly broker: HubBroker, readonly figures: Figures, private readonly log: (l: string) => void) {}
 
   http: HubHttp | null = null;
+  mqttPort = 0;
 
   static async start(config: HubConfig, log: (l: string) => void): Promise<Hub & { ports: { mqtt: number; mqttTls?: number; http: number } }> {
     const devices = new DeviceRegistry(join(config.dataDir, 'devices.json'));
@@ -40,6 +41,7 @@ export class Hub {
       if (client && subs.some((s) => s.topic === topics.config(client.id))) void hub.sendConfig(client.id);
     });
     const ports = await broker.listen();
+    hub.mqttPort = ports.port;
     hub.http = new HubHttp(hub, log);
     const httpPort = await hub.http.listen(config.http.host, config.http.port);
     await hub.publishLists();

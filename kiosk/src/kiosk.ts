@@ -7,7 +7,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  ScanIdGenerator, verifyQr, parseDccRules, messageFor,
+  ScanIdGenerator, verifyQr, parseDccRules, messageFor, ENROL_PREFIX,
   type Category, type DccRules, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
 } from '../../protocol/src/index.js';
 import { signalConfig, type KioskConfig } from './config.js';
@@ -34,6 +34,8 @@ export interface ScanView {
 export interface KioskEvents {
   scan: [view: ScanView];
   change: [];
+  /** an enrolment QR was scanned while the kiosk has no hub credentials */
+  enrol: [text: string];
 }
 
 export interface KioskDeps {
@@ -131,6 +133,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   /** Decides, journals and signals one code. Returns undefined for a repeat inside the debounce window. */
   handleCode(text: string, source: ScanRecord['source'], readAt = performance.now()): ScanView | undefined {
     if (this.stopped) return undefined;
+    if (text.startsWith(ENROL_PREFIX) && !this.uplink) { this.emit('enrol', text); return undefined; }
     const wall = Date.now();
     const last = this.recent.get(text);
     if (last !== undefined && wall - last < this.config.kiosk.debounceMs) return undefined;

@@ -65,6 +65,14 @@ export async function runKiosk(configPath: string): Promise<Kiosk> {
   installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, () => kiosk.stop());
   systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
   kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));
+  // an unenrolled kiosk that scans its enrolment QR enrols itself, then exits for systemd to start it enrolled
+  kiosk.on('enrol', (text) => {
+    log('kiosk: enrolment code scanned; contacting the hub');
+    import('./enrol.js').then(({ enrol }) => enrol(configPath, text)).then(
+      (r) => { log(`kiosk: enrolled as ${r.id} (area ${r.area}) with ${r.hub}; restarting`); kiosk.stop().then(() => process.exit(0)); },
+      (e) => log(`kiosk: enrolment failed: ${(e as Error).message}`),
+    );
+  });
   return kiosk;
 }
 

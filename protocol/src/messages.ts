@@ -4,6 +4,15 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 
 export const PROTOCOL_VERSION = 1;
+
+/** An enrolment QR: `CHOTENROL1:<hub web address>#<one-time token>` (chot device add --qr). */
+export const ENROL_PREFIX = 'CHOTENROL1:';
+
+export function parseEnrolText(text: string): { hubWeb: string; token: string } | undefined {
+  if (!text.startsWith(ENROL_PREFIX)) return undefined;
+  const m = /^(https?:\/\/[^#\s]+)#([A-Za-z0-9_-]{16,64})$/.exec(text.slice(ENROL_PREFIX.length));
+  return m ? { hubWeb: m[1].replace(/\/+$/, ''), token: m[2] } : undefined;
+}
 const ROOT = 'chot/v1';
 
 /** Kiosk ids are also MQTT usernames and topic levels: no wildcards, no slashes. */

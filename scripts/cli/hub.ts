@@ -4,7 +4,9 @@ import { parse, need, UsageError } from './usage.js';
 
 const HUB_USAGE = `usage: chot hub run [--config /etc/chot/hub.json]
        chot hub export --day YYYY-MM-DD [--to YYYY-MM-DD] --csv|--json [--config FILE]   (figures, from the hub's data folder)`;
-const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--config FILE]   (prints the kiosk's credentials once)
+const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--hub-web http://HUB:8090] [--qr FILE.png] [--token-hours 24] [--config FILE]
+         (prints the kiosk's credentials once, and a one-time enrolment token, as text and as a QR image)
+       chot device token ID [--hub-web URL] [--qr FILE.png] [--token-hours 24]   (a new enrolment token)
        chot device list [--config FILE]
        chot device revoke ID [--config FILE]   (the kiosk is disconnected and refused from then on)
        chot account add NAME --role operator|service [--config FILE]`;
@@ -40,14 +42,31 @@ export async function hub(args: string[]): Promise<number> {
 
 export async function device(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values, positionals } = parse(rest, { config: { type: 'string' }, checkpoint: { type: 'string' }, area: { type: 'string' }, json: { type: 'boolean' } }, DEVICE_USAGE);
+  const { values, positionals } = parse(rest, {
+    config: { type: 'string' }, checkpoint: { type: 'string' }, area: { type: 'string' }, json: { type: 'boolean' },
+    'hub-web': { type: 'string' }, qr: { type: 'string' }, 'token-hours': { type: 'string', default: '24' },
+  }, DEVICE_USAGE);
   if (values.help) { console.log(DEVICE_USAGE); return 0; }
-  const { reg } = await registry(values.config);
+  const { reg, config } = await registry(values.config);
+  const hours = Number(values['token-hours']);
+  if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError(`--token-hours ${JSON.stringify(values['token-hours'])} must be more than 0 and at most 720`);
+  const hubWeb = (values['hub-web'] ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`).replace(/\/+$/, '');
+  const enrolment = async (token: string) => {
+    const { ENROL_PREFIX } = await import('../../protocol/src/index.js');
+    const text = `${ENROL_PREFIX}${hubWeb}#${token}`;
+    if (values.qr) await (await import('qrcode')).default.toFile(values.qr, text, { errorCorrectionLevel: 'M', margin: 4, scale: 8 });
+    return { enrolment: text, enrolmentQr: values.qr ?? null, tokenExpiresIn: `${hours} h` };
+  };
   try {
     if (verb === 'add') {
       const id = need(values.checkpoint, '--checkpoint', DEVICE_USAGE);
-      const { device: d, secret } = await reg.add(id, need(values.area, '--area', DEVICE_USAGE));
-      console.log(JSON.stringify({ id: d.id, area: d.area, username: d.id, password: secret, note: 'shown once: put it in the kiosk config (hub.password); the hub keeps only a hash' }));
+      const { device: d, secret, token } = await reg.add(id, need(values.area, '--area', DEVICE_USAGE), hours);
+      console.log(JSON.stringify({ id: d.id, area: d.area, username: d.id, password: secret, ...(await enrolment(token)), note: 'shown once; the hub keeps only hashes. Either put the password in the kiosk config, or enrol the kiosk with the token (chot kiosk enrol, or scan the QR), which issues a new password' }));
+      return 0;
+    }
+    if (verb === 'token') {
+      if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
+      console.log(JSON.stringify({ id: positionals[0], ...(await enrolment(reg.newToken(positionals[0], hours))) }));
       return 0;
     }
     if (verb === 'list') {

@@ -2,11 +2,12 @@
 import { parse, need, UsageError } from './usage.js';
 
 const USAGE = `usage: chot kiosk run --config /etc/chot/kiosk.json
+       chot kiosk enrol CHOTENROL1:… | TOKEN --hub http://HUB:8090 [--config FILE]   (one-time token from chot device add)
        chot kiosk failsafe [--config FILE] [--state-dir DIR]   (relay released, red lamp on: systemd ExecStopPost)`;
 
 export async function kiosk(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' } }, USAGE);
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' }, hub: { type: 'string' } }, USAGE);
   if (values.help || verb === '--help') { console.log(USAGE); return 0; }
   const main = await import('../../kiosk/src/main.js');
   const { ConfigError } = await import('../../kiosk/src/config.js');
@@ -14,6 +15,19 @@ export async function kiosk(args: string[]): Promise<number> {
     if (verb === 'run') {
       await main.runKiosk(need(values.config, '--config', USAGE));
       return new Promise<number>(() => {}); // runs until a signal stops it
+    }
+    if (verb === 'enrol') {
+      if (positionals.length !== 1) throw new UsageError(`expected the enrolment code\n${USAGE}`);
+      const { enrol, EnrolFailed } = await import('../../kiosk/src/enrol.js');
+      const config = values.config ?? '/etc/chot/kiosk.json';
+      try {
+        const r = await enrol(config, positionals[0], values.hub);
+        console.log(JSON.stringify({ enrolled: r.id, area: r.area, hub: r.hub, config, next: 'systemctl restart chot-kiosk' }));
+        return 0;
+      } catch (e) {
+        if (e instanceof EnrolFailed) { console.error(`chot kiosk enrol: ${e.message}`); return 1; }
+        throw e;
+      }
     }
     if (verb === 'failsafe') {
       console.log(main.failSafeFromDisk(values.config, values['state-dir']));

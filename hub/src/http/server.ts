@@ -105,6 +105,7 @@ export class HubHttp {
     }
     if (req.method === 'GET' && ASSETS[path]) return this.send(res, 200, ASSETS[path], readFileSync(join(WEB, path.slice(1))));
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
+    if (req.method === 'POST' && path === '/api/enrol') return this.enrol(req, res);
     if (req.method === 'POST' && path === '/logout') {
       this.sessions.end(this.cookie(req));
       return this.send(res, 204, 'text/plain', '', { 'Set-Cookie': 'chot_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0' });
@@ -139,6 +140,26 @@ export class HubHttp {
     }
     const token = this.sessions.create(user);
     this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ user }), { 'Set-Cookie': `chot_session=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800` });
+  }
+
+  /** A kiosk redeems its one-time token (the token is the credential) and gets its id, area, hub and secret. */
+  private async enrol(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body = '';
+    for await (const chunk of req) { body += chunk; if (body.length > 1024) return this.json(res, 413, { error: 'enrolment request too large' }); }
+    let token: unknown;
+    try { token = (JSON.parse(body) as { token?: unknown }).token; } catch { return this.json(res, 400, { error: 'send {"token": "…"}' }); }
+    if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(token)) return this.json(res, 400, { error: 'the token is not an enrolment token' });
+    try {
+      const { device, secret } = await this.hub.devices.enrol(token);
+      const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+      const mqttUrl = this.hub.config.mqtt.cert ? `mqtts://${host}:${this.hub.config.mqtt.tlsPort}` : `mqtt://${host}:${this.hub.mqttPort}`;
+      this.log(`enrol: kiosk ${device.id} enrolled from ${req.socket.remoteAddress}`);
+      return this.json(res, 200, { v: 1, kiosk: { id: device.id, area: device.area, timeZone: this.hub.config.timeZone }, hub: { url: mqttUrl }, password: secret });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      this.log(`enrol: refused from ${req.socket.remoteAddress}: ${err.message}`);
+      return this.json(res, err.code === 'unknown' ? 404 : err.code ? 410 : 500, { error: err.message, code: err.code });
+    }
   }
 
   private events(req: IncomingMessage, res: ServerResponse): void {

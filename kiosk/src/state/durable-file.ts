@@ -5,9 +5,9 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, ex
 import { dirname, basename, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
-export function writeDurable(path: string, data: Uint8Array | string): void {
+export function writeDurable(path: string, data: Uint8Array | string, mode = 0o640): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o640);
+  const fd = openSync(tmp, 'w', mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
