@@ -66,7 +66,8 @@ test('an unenrolled kiosk enrols itself when its enrolment QR is scanned, then r
   const port = await pty(w.dir, 'scanner-s');
   const cfg = bareKiosk('s', { scanner: { type: 'serial', path: port.scanner } });
   const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-s');
-  await waitFor('ready', () => kiosk.log().includes('ready'), 10_000);
+  // write only once the kiosk has the port open: bytes sent before can be flushed when it opens
+  await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading'), 10_000);
   await port.write(`${text}\r`);
   assert.is(await kiosk.exited, 0);
   assert.match(kiosk.log(), /enrolled as booth-s \(area 79\/26734\)/);

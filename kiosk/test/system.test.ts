@@ -28,6 +28,7 @@ test(`kill -9 during a burst of ${BURST} scans, restart: every signalled scan is
   const k = kioskConfig(w, { id: 'booth-1', hubPort: hub.port, password, scanner: port.scanner });
   let kiosk = start(['kiosk', 'run', '--config', k.path], 'kiosk');
   await waitFor('the kiosk to hold the trust list', () => kiosk.log().includes('now holding trust list version 1'), 10_000);
+  await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading'), 10_000);
   const passes = Array.from({ length: BURST }, () => w.pass().text);
   // the writer streams at the kiosk's pace (the pty buffer fills), so the kill lands mid-burst
   const writing = (async () => { for (const t of passes) await port.write(`${t}\r`); })();
@@ -73,7 +74,7 @@ test('broker down during the whole burst, then back: every scan delivered, none 
   const port = await pty(w.dir);
   const k = kioskConfig(w, { id: 'booth-2', hubPort, password, scanner: port.scanner });
   const kiosk = start(['kiosk', 'run', '--config', k.path], 'kiosk');
-  await waitFor('the kiosk to be ready', () => kiosk.log().includes('ready'), 10_000);
+  await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading'), 10_000);
   const n = 400;
   for (let i = 0; i < n; i++) await port.write(`${w.pass().text}\r`);
   await waitFor(`${n} signals while offline`, () => signalled(readTimeline(k.timeline)).length >= n, 30_000);

@@ -47,6 +47,7 @@ export class SerialScanner extends ScanSource {
       }
       this.framer = new LineFramer(this.opts.maxLength);
       if (this.state === 'absent') this.log(`scanner: ${this.opts.path} is back`);
+      else if (this.state === 'starting') this.log(`scanner: reading ${this.opts.path} at ${this.opts.baudRate ?? 9600} baud`);
       this.setState('ok', this.opts.path);
     });
     port.on('data', (chunk: Buffer) => {
