@@ -14,13 +14,8 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --cert) CERT="$2"; shift 2 ;;
     --key) KEY="$2"; shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    --prefix) ROOT="$2"; shift 2 ;;
-    --arch) ARCH="$2"; shift 2 ;;
-    --no-npm) NO_NPM=1; shift ;;
-    --source) SRC="$2"; shift 2 ;;
     -h|--help) usage ;;
-    *) echo "provision-hub: unknown option $1" >&2; usage ;;
+    *) common_opt "$1" "${2:-}" || { echo "provision-hub: unknown option $1" >&2; usage; }; shift "$SHIFT" ;;
   esac
 done
 [[ -n "$ROOT" || "$(id -u)" == 0 ]] || die "run as root (sudo)"

@@ -21,13 +21,8 @@ while [[ $# -gt 0 ]]; do
     --root-key) ROOT_KEY="$2"; shift 2 ;;
     --ca) CA="$2"; shift 2 ;;
     --scanner) SCANNER="$2"; shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    --prefix) ROOT="$2"; shift 2 ;;
-    --arch) ARCH="$2"; shift 2 ;;
-    --no-npm) NO_NPM=1; shift ;;
-    --source) SRC="$2"; shift 2 ;;
     -h|--help) usage ;;
-    *) echo "provision-kiosk: unknown option $1" >&2; usage ;;
+    *) common_opt "$1" "${2:-}" || { echo "provision-kiosk: unknown option $1" >&2; usage; }; shift "$SHIFT" ;;
   esac
 done
 [[ -n "$ID" ]] || die "--id is required (the kiosk id from chot device add)"

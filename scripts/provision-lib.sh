@@ -2,9 +2,24 @@
 # Shared steps for provision-kiosk.sh and provision-hub.sh. Every step compares before it changes, so a second
 # run changes nothing and says so; with DRY_RUN=1 each change is printed and not made. ROOT is an install prefix
 # ("" on a real Pi; a folder in the tests).
+# shellcheck disable=SC2034  # SRC, SHIFT, DRY_RUN… are set here and read by the scripts that source this file
 set -euo pipefail
 
 CHANGES=0
+SHIFT=0
+
+# common_opt OPTION VALUE: the options every provisioning script takes. Sets SHIFT to how many arguments it used;
+# returns 1 for an option it does not know.
+common_opt() {
+  case "$1" in
+    --dry-run) DRY_RUN=1; SHIFT=1 ;;
+    --prefix) ROOT="$2"; SHIFT=2 ;;   # install into this folder instead of / (tests, image builds)
+    --arch) ARCH="$2"; SHIFT=2 ;;     # the target's architecture, when it is not this machine's
+    --no-npm) NO_NPM=1; SHIFT=1 ;;    # do not run npm ci in /opt/chot (tests)
+    --source) SRC="$2"; SHIFT=2 ;;    # the built app to install (default: this repository)
+    *) return 1 ;;
+  esac
+}
 say() { printf '%s\n' "$*"; }
 die() { printf 'provision: %s\n' "$*" >&2; exit 1; }
 change() { CHANGES=$((CHANGES + 1)); if [[ "${DRY_RUN:-0}" == 1 ]]; then say "would: $*"; else say "change: $*"; fi; }
