@@ -37,6 +37,12 @@ write_file /etc/chot/hub.json 644 "{
   \"mqtt\": { \"host\": \"0.0.0.0\", \"port\": 1883$tls },
   \"http\": { \"host\": \"127.0.0.1\", \"port\": 8090 }
 }"
+# the booths take their time from the hub (provision-kiosk.sh points timesyncd at it): chrony serves it, and keeps
+# serving from the local clock when the hub itself has lost its upstream servers
+ensure_package chrony
+write_file /etc/chrony/conf.d/chot.conf 644 "# chot: serve time to the checkpoint kiosks
+allow all
+local stratum 10"
 install_file "$SRC/systemd/chot-hub.service" /etc/systemd/system/chot-hub.service 644
 enable_unit chot-hub.service
 finish

@@ -97,6 +97,13 @@ ensure_node() {
   [[ -x /usr/bin/node || "${DRY_RUN:-0}" == 1 ]] || die "Node.js 20 is not at /usr/bin/node after installing: the service units start /usr/bin/node"
 }
 
+ensure_package() {
+  if [[ -n "$ROOT" ]]; then say "skip: apt-get install $1 (installing into $ROOT)"; return; fi
+  if dpkg -s "$1" >/dev/null 2>&1; then return; fi
+  change "apt-get install $1"
+  apply bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $1"
+}
+
 enable_unit() {
   local unit="$1"
   if [[ -L "${ROOT}/etc/systemd/system/multi-user.target.wants/$unit" ]]; then return; fi

@@ -85,6 +85,7 @@ test('a hub: its own user, a valid config, the unit enabled; idempotent', () => 
   assert.is(first.status, 0, first.stderr + first.stdout);
   assert.match(readFileSync(join(root, 'etc', 'passwd'), 'utf8'), /^chot-hub:/m);
   assert.equal(JSON.parse(readFileSync(join(root, 'etc', 'chot', 'hub.json'), 'utf8')).dataDir, '/var/lib/chot-hub');
+  assert.match(readFileSync(join(root, 'etc', 'chrony', 'conf.d', 'chot.conf'), 'utf8'), /^allow all$/m, 'the hub serves time to the kiosks');
   // an absolute link inside the root: read it, do not follow it onto this machine
   assert.is(readlinkSync(join(root, 'etc', 'systemd', 'system', 'multi-user.target.wants', 'chot-hub.service')), '/etc/systemd/system/chot-hub.service');
   assert.match(run('provision-hub.sh', args).stdout, /nothing changed/);
