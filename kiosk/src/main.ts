@@ -10,6 +10,7 @@ import { OnoffDriver } from './gpio/onoff.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
 import { SystemdNotify } from './systemd/notify.js';
+import { OfficerScreen } from './screen/server.js';
 import { SerialScanner } from './scan/serial.js';
 import { HidScanner } from './scan/hid.js';
 import { SimSource, type ScanSource } from './scan/source.js';
@@ -61,8 +62,15 @@ export async function runKiosk(configPath: string): Promise<Kiosk> {
   }
   const gpio = makeGpio(config);
   const kiosk = await Kiosk.start(config, { gpio, sources: makeSources(config), log });
+  const screen = new OfficerScreen(kiosk);
+  try {
+    const port = await screen.listen(config.screen.host, config.screen.port);
+    log(`screen: officer screen on http://${config.screen.host}:${port}/`);
+  } catch (e) {
+    log(`screen: cannot serve the officer screen on ${config.screen.host}:${config.screen.port} (${(e as Error).message}): the lamps still work; change screen.port`);
+  }
   const systemd = new SystemdNotify(process.env, log);
-  installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, () => kiosk.stop());
+  installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, async () => { await screen.close(); await kiosk.stop(); });
   systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
   kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));
   // an unenrolled kiosk that scans its enrolment QR enrols itself, then exits for systemd to start it enrolled

@@ -17,7 +17,7 @@ test.before(async () => {
 
 function bareKiosk(name: string, extra: Record<string, unknown> = {}): string {
   const path = join(w.dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify({ kiosk: { id: 'unenrolled' }, rootKey: w.rootPub, stateDir: join(w.dir, `state-${name}`), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') }, ...extra }));
+  writeFileSync(path, JSON.stringify({ kiosk: { id: 'unenrolled' }, rootKey: w.rootPub, stateDir: join(w.dir, `state-${name}`), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') }, screen: { port: 0 }, ...extra }));
   return path;
 }
 

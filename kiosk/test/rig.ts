@@ -176,6 +176,7 @@ export function kioskConfig(w: World, o: KioskOpts): { path: string; stateDir: s
     scanner: o.scanner ? { type: 'serial', path: o.scanner } : { type: 'none' },
     gpio: { driver: 'sim', timelineFile: timeline, greenMs: 300, relayMs: 200, redFlashMs: 300 },
     clock: { syncedFile: join(w.dir, 'ntp-synchronized') },
+    screen: { host: '127.0.0.1', port: 0 },
     ...o.extra,
   };
   const path = join(w.dir, `kiosk-${o.id}.json`);

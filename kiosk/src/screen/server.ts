@@ -1,0 +1,74 @@
+// The officer's screen: a local web page for Chromium in kiosk mode on the booth's display. The verdict huge in
+// green or red, the reason in Vietnamese and English, what the officer checks against the ID card, the last 20
+// scans and the kiosk's state. Scans are pushed over server-sent events the moment they are signalled; the page
+// reconnects by itself when the kiosk restarts. Loopback only unless configured: it shows personal data.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { Kiosk, ScanView } from '../kiosk.js';
+
+const WEB = new URL('../../../../kiosk/web/', import.meta.url).pathname;
+const TYPES: Record<string, string> = { '/': 'text/html; charset=utf-8', '/app.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const HEADERS = { 'Content-Security-Policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'", 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
+
+export function view(v: ScanView): unknown {
+  return {
+    id: v.record.id, at: v.record.at, verdict: v.verdict.verdict, reason: v.verdict.reason, message: v.verdict.message,
+    summary: v.verdict.summary ?? null, warnings: v.warnings, override: !!v.record.override, source: v.record.source, ms: v.record.ms,
+  };
+}
+
+export function screenState(k: Kiosk): unknown {
+  const s = k.status();
+  const ages = k.store.db.data;
+  return {
+    kiosk: k.config.kiosk.id, area: k.area, hub: k.uplink ? k.uplink.state : 'not configured', clock: s.clock, backlog: s.backlog,
+    trust: ages.trust ?? null, status: ages.status ?? null, listsStale: s.listsStale, scanner: s.scanner, gpio: s.gpio, now: Date.now(),
+  };
+}
+
+export class OfficerScreen {
+  private server: Server | null = null;
+  private readonly clients = new Set<ServerResponse>();
+
+  constructor(private readonly kiosk: Kiosk) {
+    kiosk.on('scan', (v) => this.push('scan', view(v)));
+    kiosk.on('change', () => this.push('state', screenState(kiosk)));
+  }
+
+  private push(event: string, data: unknown): void {
+    const msg = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const c of this.clients) c.write(msg);
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET') { res.writeHead(405).end(); return; }
+      if (TYPES[path]) {
+        res.writeHead(200, { 'Content-Type': TYPES[path], ...HEADERS });
+        res.end(readFileSync(WEB + (path === '/' ? 'index.html' : path.slice(1))));
+        return;
+      }
+      if (path === '/state') {
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', ...HEADERS });
+        res.end(JSON.stringify({ state: screenState(this.kiosk), scans: this.kiosk.history.map(view) }));
+        return;
+      }
+      if (path === '/events') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+        res.write('retry: 1000\n\n');
+        this.clients.add(res);
+        req.on('close', () => this.clients.delete(res));
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    });
+    await new Promise<void>((resolve, reject) => { this.server!.once('error', reject); this.server!.listen(port, host, () => resolve()); });
+    return (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.end();
+    if (this.server) { this.server.closeAllConnections?.(); await new Promise<void>((r) => this.server!.close(() => r())); }
+  }
+}
