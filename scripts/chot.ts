@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => number |
   trust: { help: 'trust sign: sign the list of issuer keys and DSCs with the root key', run: async (a) => (await import('./cli/lists.js')).trust(a) },
   status: { help: 'status sign | delta: sign a status list (F0/F1 holders, revocations), or the delta between two', run: async (a) => (await import('./cli/lists.js')).status(a) },
   pass: { help: 'pass issue: sign a pass and render its QR', run: async (a) => (await import('./cli/pass.js')).pass(a) },
+  decode: { help: 'decode QR codes in image files (PNG, JPEG): one JSON line per image', run: async (a) => (await import('./cli/decode.js')).decode(a) },
   kiosk: { help: 'kiosk run | failsafe: the booth program, and the gate fail-safe', run: async (a) => (await import('./cli/kiosk.js')).kiosk(a) },
   doctor: { help: 'doctor: check this kiosk (config, GPIO, scanner, camera, hub, clock, lists, disk, journal) and say what to fix', run: async (a) => (await import('./cli/doctor.js')).doctor(a) },
   hub: { help: 'hub run: the hub (embedded MQTT broker, scans stored exactly once, lists and configs for the kiosks)', run: async (a) => (await import('./cli/hub.js')).hub(a) },
