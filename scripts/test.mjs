@@ -14,6 +14,7 @@ const tools = [
   ['systemd-notify', 'systemd'],
   ['shellcheck', 'shellcheck'], // the provisioning scripts must be shellcheck clean
   ['useradd', 'passwd'], // provisioning into a temporary root
+  ['ffmpeg', 'ffmpeg'], // plays a video as if it were the camera
   ['chromium', 'chromium'], // the dashboard test drives Debian's Chromium with playwright-core
 ];
 

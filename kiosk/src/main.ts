@@ -22,7 +22,13 @@ export function makeGpio(c: Pick<KioskConfig, 'gpio'>): GpioDriver {
   return new OnoffDriver({ chipLabel: c.gpio.chipLabel });
 }
 
-export function makeSources(c: KioskConfig): ScanSource[] {
+export async function makeSources(c: KioskConfig): Promise<ScanSource[]> {
+  if (c.scanner.type === 'camera') {
+    const { defaultDecoder } = await import('./camera/decode.js');
+    const { CameraScanner } = await import('./scan/camera.js');
+    const s = c.scanner;
+    return [new CameraScanner({ kind: s.camera, device: s.path === '/dev/ttyACM0' ? '/dev/video0' : s.path, width: s.width, height: s.height, fps: s.fps, decoder: await defaultDecoder(), log })];
+  }
   if (c.scanner.type === 'serial') return [new SerialScanner({ path: c.scanner.path, baudRate: c.scanner.baudRate, maxLength: c.scanner.maxLength, log })];
   if (c.scanner.type === 'hid') return [new HidScanner({ path: c.scanner.path, log })];
   if (c.scanner.type === 'sim') return [new SimSource()];
@@ -61,7 +67,7 @@ export async function runKiosk(configPath: string): Promise<Kiosk> {
     throw e;
   }
   const gpio = makeGpio(config);
-  const kiosk = await Kiosk.start(config, { gpio, sources: makeSources(config), log });
+  const kiosk = await Kiosk.start(config, { gpio, sources: await makeSources(config), log });
   const screen = new OfficerScreen(kiosk);
   try {
     const port = await screen.listen(config.screen.host, config.screen.port);
