@@ -2,6 +2,7 @@
 // only the sections whose name matches.
 import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
 import { benchDcc } from './bench/dcc.js';
+import { benchCamera } from './bench/camera.js';
 import { benchJournal, benchKioskProcess, benchScanToRelay } from './bench/kiosk.js';
 
 const SECTIONS: Array<[string, () => void | Promise<void>]> = [
@@ -9,6 +10,7 @@ const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['status-list', benchStatusList],
   ['inflate', benchInflate],
   ['dcc', benchDcc],
+  ['camera', benchCamera],
   ['kiosk-latency', () => benchScanToRelay()],
   ['kiosk-journal', benchJournal],
   ['kiosk-process', benchKioskProcess],
