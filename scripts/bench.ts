@@ -2,7 +2,7 @@
 // only the sections whose name matches.
 import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
 import { benchDcc } from './bench/dcc.js';
-import { benchCamera } from './bench/camera.js';
+import { benchCamera, benchFrameToRelay } from './bench/camera.js';
 import { benchJournal, benchKioskProcess, benchScanToRelay } from './bench/kiosk.js';
 
 const SECTIONS: Array<[string, () => void | Promise<void>]> = [
@@ -11,6 +11,7 @@ const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['inflate', benchInflate],
   ['dcc', benchDcc],
   ['camera', benchCamera],
+  ['camera-latency', () => benchFrameToRelay()],
   ['kiosk-latency', () => benchScanToRelay()],
   ['kiosk-journal', benchJournal],
   ['kiosk-process', benchKioskProcess],
