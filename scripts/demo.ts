@@ -18,6 +18,7 @@ import { Kiosk } from '../kiosk/src/kiosk.js';
 import { checkConfig } from '../kiosk/src/config.js';
 import { SimGpio } from '../kiosk/src/gpio/sim.js';
 import { SimSource } from '../kiosk/src/scan/source.js';
+import { OfficerScreen } from '../kiosk/src/screen/server.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, every: { type: 'string', default: '700' }, quiet: { type: 'boolean' } }, strict: true });
 const log = values.quiet ? () => {} : (l: string) => process.stderr.write(`${l}\n`);
@@ -62,7 +63,9 @@ const kiosks = await Promise.all(booths.map(async (b, i) => {
     gpio: { driver: 'sim', greenMs: 400, relayMs: 200, redFlashMs: 400 }, clock: { syncedFile: ntp },
   });
   const kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: (l) => log(`[${b.id}] ${l}`) });
-  return { ...b, kiosk, scanner, gpio };
+  const screen = new OfficerScreen(kiosk);
+  const screenPort = await screen.listen('127.0.0.1', 0);
+  return { ...b, kiosk, scanner, gpio, screen, screenUrl: `http://127.0.0.1:${screenPort}/` };
 }));
 
 // the mix of passes a checkpoint sees
@@ -105,7 +108,8 @@ console.log(`\nchot demo is running (data in ${dir})\n`);
 console.log(`  dashboard:  ${dashboard}`);
 console.log(`  log in as:  demo / ${operator}`);
 console.log(`  MQTT:       mqtt://127.0.0.1:${hub.ports.mqtt}`);
-console.log(`  kiosks:     ${booths.map((b) => `${b.id} (${b.area})`).join(', ')}; officer screens come with the camera issue\n`);
+for (const k of kiosks) console.log(`  officer screen of ${k.id} (${k.area}): ${k.screenUrl}`);
+console.log('');
 console.log('  Ctrl-C stops everything.\n');
 
 const signalled = { green: 0, red: 0 };
@@ -130,7 +134,7 @@ async function stop(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(feed); clearTimeout(f0);
-  for (const k of kiosks) await k.kiosk.stop();
+  for (const k of kiosks) { await k.screen.close(); await k.kiosk.stop(); }
   await hub.stop();
   rmSync(dir, { recursive: true, force: true });
   process.exit(code);

@@ -8,6 +8,7 @@ test('the demo runs, every reason of the mix shows up, and the hub counts exactl
   assert.is(r.status, 0, r.stderr.slice(-2000));
   assert.match(r.stdout, /dashboard: {2}http:\/\/127\.0\.0\.1:\d+\//);
   assert.match(r.stdout, /log in as: {2}demo \/ \S+/);
+  assert.match(r.stdout, /officer screen of hcm-q1-001 \(79\/26734\): http:\/\/127\.0\.0\.1:\d+\//);
   const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { signalled: { green: number; red: number }; hub: { scans: number; green: number; red: number; reasons: Record<string, number> }; backlog: number[] };
   assert.ok(summary.signalled.green + summary.signalled.red > 60, JSON.stringify(summary));
   assert.equal([summary.hub.green, summary.hub.red], [summary.signalled.green, summary.signalled.red]);
