@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, topics, localDay } from '../../protocol/src/index.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const w = makeWorld('dashboard');

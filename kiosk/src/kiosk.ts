@@ -60,7 +60,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   readonly history: ScanView[] = [];
   readonly startedAt = Date.now();
 
-  private constructor(readonly config: KioskConfig, private readonly deps: KioskDeps, store: StateStore, private readonly root: KeyObject) {
+  private constructor(readonly config: KioskConfig, private readonly deps: KioskDeps, store: StateStore) {
     super();
     this.store = store;
     this.signal = new Signal(deps.gpio, signalConfig(config), () => this.override());
@@ -86,7 +86,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     // the fail-safe command (systemd ExecStopPost) needs the pins even if the config file is lost later
     writeDurable(join(config.stateDir, 'last-good-config.json'), JSON.stringify(config, null, 1));
     const store = await StateStore.open(config.stateDir, root, deps.log);
-    const k = new Kiosk(config, deps, store, root);
+    const k = new Kiosk(config, deps, store);
     k.wire();
     return k;
   }

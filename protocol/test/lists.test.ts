@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   applyStatusDelta, buildStatusList, decodeSign1, encodeCbor, healthOf, makeDelta, openStatusDelta, openStatusList,
-  openTrustList, signStatusDelta, signStatusList, signTrustList, issuerEntryToWire, ListError, Tagged, KeySet, type CborValue,
+  openTrustList, signStatusDelta, signStatusList, signTrustList, ListError, Tagged, KeySet, type CborValue,
 } from '../src/index.js';
 import { T0, makeWorld } from './world.js';
 

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, verify as cryptoVerify } from 'node:crypto';
 import { decodeSign1, dscEntry, emptyStatusList, toBeSigned, unwrapEnvelope, verifyDcc, type TrustList } from '../../protocol/src/index.js';
-import { compareRates, opsPerSecond, printTable, type Row } from './measure.js';
+import { compareRates, printTable, type Row } from './measure.js';
 
 const CORPUS = join(new URL('../../../', import.meta.url).pathname, '..', 'shared', 'dcc-testdata');
 const CASES: Array<[string, string]> = [['ES256', 'DE/2DCode/raw/1.json'], ['PS256 (RSA 2048)', 'common/2DCode/raw/CO1.json'], ['PS256 (RSA 3072)', 'common/2DCode/raw/CO2.json']];
