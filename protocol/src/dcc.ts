@@ -1,14 +1,14 @@
 // EU Digital COVID Certificates (HC1:), verified offline as the EU's own verifiers do: Base45 → zlib →
 // COSE_Sign1 (tag 18, untagged, or inside CWT tag 61) → CWT claims (1 iss, 4 exp, 6 iat, -260 → 1 the
 // certificate). Vietnam's vaccination certificates use this format, and so do foreign travellers'.
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CborError, Tagged, cborToJson, decodeCbor, type CborKey, type CborValue } from './cbor.js';
-import { algIdOfSign1, decodeSign1, kidOfSign1, toBeSigned, type Sign1 } from './cose.js';
+import { decodeSign1, kidOfSign1, type Sign1 } from './cose.js';
 import { EnvelopeError, unwrapEnvelope } from './envelope.js';
-import { ALG_BY_COSE, algOfKey, hex, kidOf, verifyBytes } from './keys.js';
+import { hex } from './keys.js';
 import { red, type OfficerSummary, type Verdict } from './verdict.js';
 import { messageFor, type Reason } from './reasons.js';
-import { extendedKeyUsage, type TrustEntry, type TrustList } from './trust-list.js';
+import { findSigner, type TrustEntry, type TrustList } from './trust-list.js';
 import type { StatusList } from './status-list.js';
 import { DCC_HASH_BYTES } from './status-list.js';
 
@@ -49,16 +49,6 @@ export interface DccContext {
   checkTime?: boolean;
 }
 
-/** A DSC given directly (base64 DER), as a trust entry. */
-export function dscEntry(der: Uint8Array, country = ''): TrustEntry {
-  const cert = new X509Certificate(Buffer.from(der));
-  return {
-    kid: kidOf(der), kind: 'dsc', alg: algOfKey(cert.publicKey), key: cert.publicKey, der, issuer: country, name: cert.subject,
-    validFrom: Math.floor(Date.parse(cert.validFrom) / 1000), validUntil: Math.floor(Date.parse(cert.validTo) / 1000),
-    categories: ['foreign'], areas: ['VN'], keyUsage: extendedKeyUsage(cert),
-  };
-}
-
 export function verifyDcc(text: string, ctx: DccContext): Verdict {
   try {
     return verifyDccUnsafe(text, ctx);
@@ -82,14 +72,7 @@ function verifyDccUnsafe(text: string, ctx: DccContext): Verdict {
   const k = hex(kid);
   const candidates = [...(ctx.trust.byKid.get(k) ?? []), ...(ctx.extraDsc ?? []).filter((e) => hex(e.kid) === k)].filter((e) => e.kind === 'dsc');
   if (!candidates.length) return red('unknown-key', 'dcc', `no document signing certificate with key id ${k}`);
-  const headerAlg = algIdOfSign1(sign1);
-  const tbs = toBeSigned(sign1.protectedBytes, sign1.payload);
-  // kids are 8 bytes and can collide: try every DSC with this kid. The algorithm comes from the DSC's key.
-  let dsc: TrustEntry | undefined;
-  for (const c of candidates) {
-    if (headerAlg !== undefined && ALG_BY_COSE.get(headerAlg) !== c.alg) continue;
-    if (verifyBytes(c.alg, c.key, tbs, sign1.signature)) { dsc = c; break; }
-  }
+  const dsc = findSigner(sign1, candidates);
   if (!dsc) return red('bad-signature', 'dcc', `signature does not verify with the ${candidates.length} DSC(s) of key id ${k}`);
 
   let claims: Map<CborKey, CborValue>;

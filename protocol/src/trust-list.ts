@@ -4,7 +4,8 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { CborKey, CborValue } from './cbor.js';
 import { areaFromWire, areaToWire, isArea, type Area } from './area.js';
-import { ALG_BY_COSE, COSE_ALG, algOfKey, hex, kidOf, publicKeyFromSpki, type Alg } from './keys.js';
+import { ALG_BY_COSE, COSE_ALG, algOfKey, hex, kidOf, publicKeyFromSpki, verifyBytes, type Alg } from './keys.js';
+import { algIdOfSign1, toBeSigned, type Sign1 } from './cose.js';
 import { CATEGORIES, type Category } from './pass.js';
 import { ListError, field, isBytes, isText, isUint, openList, signList } from './signed-list.js';
 
@@ -95,15 +96,7 @@ function readEntry(v: unknown, i: number): TrustEntry {
   const issuer = field(m, E_ISSUER, `entries[${i}].issuer`, isText);
   const name = field(m, E_NAME, `entries[${i}].name`, isText);
   try {
-    if (kind === 1) {
-      const cert = new X509Certificate(Buffer.from(der));
-      const key = cert.publicKey;
-      return {
-        kid: kidOf(der), kind: 'dsc', alg: algOfKey(key), key, der, issuer, name,
-        validFrom: Math.floor(Date.parse(cert.validFrom) / 1000), validUntil: Math.floor(Date.parse(cert.validTo) / 1000),
-        categories: [...CATEGORIES], areas: ['VN'], keyUsage: extendedKeyUsage(cert),
-      };
-    }
+    if (kind === 1) return dscEntry(der, issuer, name);
     if (kind !== 0) throw new Error(`kind ${kind} is unknown`);
     const key = publicKeyFromSpki(der);
     const algId = field(m, E_ALG, `entries[${i}].alg`, (x: unknown): x is number => typeof x === 'number');
@@ -127,6 +120,31 @@ function readEntry(v: unknown, i: number): TrustEntry {
     if (e instanceof ListError) throw e;
     throw new ListError('malformed', `trust entry ${i} (${issuer}): ${(e as Error).message}`);
   }
+}
+
+/**
+ * A trust entry for an EU DCC document signer: kid, algorithm, validity and key usage all come from the
+ * certificate itself. Used for the DSCs of the signed trust list and for those given directly (--dcc-cert).
+ */
+export function dscEntry(der: Uint8Array, country = '', name?: string): TrustEntry {
+  const cert = new X509Certificate(Buffer.from(der));
+  const key = cert.publicKey;
+  return {
+    kid: kidOf(der), kind: 'dsc', alg: algOfKey(key), key, der, issuer: country, name: name ?? cert.subject,
+    validFrom: Math.floor(Date.parse(cert.validFrom) / 1000), validUntil: Math.floor(Date.parse(cert.validTo) / 1000),
+    categories: [...CATEGORIES], areas: ['VN'], keyUsage: extendedKeyUsage(cert),
+  };
+}
+
+/**
+ * The trusted entry whose key verifies this COSE_Sign1, or undefined. The algorithm is always the entry's: a header
+ * that names another is not obeyed, that entry is skipped. Key ids are 8 bytes and can collide, so every candidate
+ * is tried.
+ */
+export function findSigner(sign1: Sign1, candidates: TrustEntry[]): TrustEntry | undefined {
+  const headerAlg = algIdOfSign1(sign1);
+  const tbs = toBeSigned(sign1.protectedBytes, sign1.payload);
+  return candidates.find((c) => (headerAlg === undefined || ALG_BY_COSE.get(headerAlg) === c.alg) && verifyBytes(c.alg, c.key, tbs, sign1.signature));
 }
 
 /** Extended key usage OIDs of a certificate, or [] when it has none (node reports undefined then). */

@@ -4,13 +4,13 @@ import type { KeyObject } from 'node:crypto';
 import { CborError, decodeCbor, encodeCbor } from './cbor.js';
 import { decodeSign1, encodeSign1, kidOfSign1, algIdOfSign1, toBeSigned } from './cose.js';
 import { unwrapEnvelope, wrapEnvelope, EnvelopeError, DEFAULT_LIMITS } from './envelope.js';
-import { ALG_BY_COSE, algOfKey, hex, kidOf, spkiOf, verifyBytes } from './keys.js';
+import { algOfKey, hex, kidOf, spkiOf, verifyBytes } from './keys.js';
 import { PASS_PREFIX, PassFormatError, passFromClaims, passToClaims, type Category, type Pass } from './pass.js';
 import { areaContains, type Area } from './area.js';
 import { DEFAULT_TIME_ZONE, formatMinutes, inWindow, localMinuteOfDay } from './time.js';
 import { messageFor, type Reason } from './reasons.js';
 import { healthOf, type StatusList } from './status-list.js';
-import type { TrustEntry, TrustList } from './trust-list.js';
+import { findSigner, type TrustList } from './trust-list.js';
 import { createPublicKey } from 'node:crypto';
 
 export interface Checkpoint {
@@ -93,15 +93,11 @@ function verifyPassUnsafe(text: string, ctx: VerifyContext): Verdict {
   if (!kid) return red('malformed', 'pass', 'no key id in the COSE header');
   const candidates = (ctx.trust.byKid.get(hex(kid)) ?? []).filter((e) => e.kind === 'pass');
   if (!candidates.length) return red('unknown-key', 'pass', `key id ${hex(kid)} is not in trust list version ${ctx.trust.version}`);
-  const headerAlg = algIdOfSign1(sign1);
-  const tbs = toBeSigned(sign1.protectedBytes, sign1.payload);
-  let signer: TrustEntry | undefined;
-  for (const entry of candidates) {
-    // The algorithm comes from the trusted entry; a header that names another one is refused, not obeyed.
-    if (headerAlg !== undefined && ALG_BY_COSE.get(headerAlg) !== entry.alg) continue;
-    if (verifyBytes(entry.alg, entry.key, tbs, sign1.signature)) { signer = entry; break; }
+  const signer = findSigner(sign1, candidates);
+  if (!signer) {
+    const headerAlg = algIdOfSign1(sign1);
+    return red('bad-signature', 'pass', `signature does not verify with key ${hex(kid)}${headerAlg !== undefined ? ` (header alg ${headerAlg})` : ''}`);
   }
-  if (!signer) return red('bad-signature', 'pass', `signature does not verify with key ${hex(kid)}${headerAlg !== undefined ? ` (header alg ${headerAlg})` : ''}`);
 
   let pass: Pass;
   try {
