@@ -76,9 +76,9 @@ export class Journal {
       out.segments++;
       out.bytes += buf.length;
       let off = 0;
-      while (off + HEADER <= buf.length) {
+      while (off < buf.length) {
+        if (frameError(buf, off, buf.length)) { out.damaged++; break; }
         const type = buf[off + 1], len = buf.readUInt32BE(off + 2);
-        if (buf[off] !== MAGIC || off + HEADER + len > buf.length || buf.readUInt32BE(off + 6) !== crc32Of(type, buf, off + HEADER, off + HEADER + len)) { out.damaged++; break; }
         const payload = buf.subarray(off + HEADER, off + HEADER + len);
         if (type === T_SCAN) { const id = scanIdOf(payload); if (id) pending.add(id); }
         else if (type === T_ACK) for (const id of JSON.parse(payload.toString('utf8')) as string[]) pending.delete(id);
@@ -115,7 +115,7 @@ export class Journal {
       this.segments.push(seg);
       let off = 0;
       while (off < size) {
-        const bad = this.frameError(buf, off, size);
+        const bad = frameError(buf, off, size);
         if (bad) {
           if (isLast) {
             // a torn tail from a power cut: cut it off, keep everything before it
@@ -144,20 +144,6 @@ export class Journal {
     } finally {
       closeSync(fd);
     }
-  }
-
-  private frameError(buf: Buffer, off: number, size: number): string | undefined {
-    if (size - off < HEADER) return 'short header';
-    if (buf[off] !== MAGIC) return `bad magic 0x${buf[off].toString(16)}`;
-    const type = buf[off + 1];
-    if (type !== T_SCAN && type !== T_ACK) return `unknown type ${type}`;
-    const len = buf.readUInt32BE(off + 2);
-    if (len > MAX_RECORD || off + HEADER + len > size) return `length ${len} runs past the end`;
-    const crc = buf.readUInt32BE(off + 6);
-    const actual = crc32Of(type, buf, off + HEADER, off + HEADER + len);
-    if (crc !== actual) return 'checksum mismatch';
-    try { JSON.parse(buf.toString('utf8', off + HEADER, off + HEADER + len)); } catch { return 'payload is not JSON'; }
-    return undefined;
   }
 
   private openActive(no: number): void {
@@ -331,6 +317,21 @@ export class Journal {
     this.closed = true;
     closeSync(this.fd);
   }
+}
+
+/** Why the record at `off` is not a whole, intact frame (short, bad magic or type, too long, checksum, not JSON), or undefined. */
+function frameError(buf: Buffer, off: number, size: number): string | undefined {
+  if (size - off < HEADER) return 'short header';
+  if (buf[off] !== MAGIC) return `bad magic 0x${buf[off].toString(16)}`;
+  const type = buf[off + 1];
+  if (type !== T_SCAN && type !== T_ACK) return `unknown type ${type}`;
+  const len = buf.readUInt32BE(off + 2);
+  if (len > MAX_RECORD || off + HEADER + len > size) return `length ${len} runs past the end`;
+  const crc = buf.readUInt32BE(off + 6);
+  const actual = crc32Of(type, buf, off + HEADER, off + HEADER + len);
+  if (crc !== actual) return 'checksum mismatch';
+  try { JSON.parse(buf.toString('utf8', off + HEADER, off + HEADER + len)); } catch { return 'payload is not JSON'; }
+  return undefined;
 }
 
 function crc32Of(type: number, buf: Uint8Array, start: number, end: number): number {
