@@ -111,6 +111,15 @@ export class Figures {
     for (const d of days) delete this.days[d];
   }
 
+  /**
+   * Counts the raw scan files again: the days they cover are dropped and rebuilt from them, each scan once, so the
+   * figures are exact whatever moment the hub stopped at. Days without a raw file keep what was saved.
+   */
+  recountFrom(scans: { rawDays(): string[]; load(onScan: (s: ScanRecord & { k: string; day?: string; rx?: number }) => void): void }): void {
+    this.resetDays(scans.rawDays());
+    scans.load((s) => this.add(s.k, s));
+  }
+
   add(kiosk: string, s: ScanRecord & { day?: string; rx?: number }): void {
     // a scan counts on the day it was scanned at the kiosk; with an unsynchronised clock, on arrival
     const when = s.clockSynced ? s.at : s.rx ?? s.at;

@@ -25,8 +25,7 @@ export class Hub {
     // the raw files are the truth: the days they cover are counted again from them, each scan once. Files past
     // the retention go first, so their days keep the figures saved with lowdb rather than losing them.
     scans.prune(Date.now());
-    figures.resetDays(scans.rawDays());
-    scans.load((s) => figures.add(s.k, s));
+    figures.recountFrom(scans);
     await figures.flush();
     scans.on('stored', (s) => { figures.add(s.k, s); figures.scheduleSave(); });
     const broker = await HubBroker.create(devices, scans, {

@@ -27,8 +27,11 @@ const validate = new Ajv({ useDefaults: true, allErrors: false, strict: false })
 
 /** Validates a parsed config (mutating it to fill defaults). */
 export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
-  // every section exists so its defaults are filled in
+  // every section exists so its defaults are filled in; the schema's default path is the serial scanner's, so
+  // whether the file named a path is noted before Ajv fills it in
+  let pathGiven = true;
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    pathGiven = (doc as { scanner?: { path?: unknown } }).scanner?.path !== undefined;
     for (const k of ['hub', 'scanner', 'gpio', 'clock', 'lists', 'journal', 'screen']) (doc as Record<string, unknown>)[k] ??= {};
     const g = (doc as Record<string, Record<string, unknown>>).gpio;
     if (g && typeof g === 'object') g.pins ??= {};
@@ -38,6 +41,7 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
   }
   const c = doc as KioskConfig;
   c.gpio.pins = { ...DEFAULT_SIGNAL.pins, ...c.gpio.pins };
+  if (c.scanner.type === 'camera' && !pathGiven) c.scanner.path = '/dev/video0';
   return c;
 }
 

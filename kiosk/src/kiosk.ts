@@ -175,11 +175,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.journal.append(record);
     this.signal.show(verdict.verdict, record.id);
     this.uplink?.scanned(record.id);
-    const view: ScanView = { record, verdict, warnings };
-    this.history.unshift(view);
-    if (this.history.length > 20) this.history.pop();
-    this.emit('scan', view);
-    return view;
+    return this.remember({ record, verdict, warnings });
   }
 
   /** The officer's button opened the gate: journaled as an override. */
@@ -192,7 +188,11 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.journal.append(record);
     this.uplink?.scanned(record.id);
     this.deps.log(`override: the officer opened the gate by hand (${record.id})`);
-    const view: ScanView = { record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] };
+    return this.remember({ record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] });
+  }
+
+  /** Keeps the last 20 scans for the officer's screen and tells it. */
+  private remember(view: ScanView): ScanView {
     this.history.unshift(view);
     if (this.history.length > 20) this.history.pop();
     this.emit('scan', view);

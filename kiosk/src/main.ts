@@ -27,7 +27,7 @@ export async function makeSources(c: KioskConfig): Promise<ScanSource[]> {
     const { defaultDecoder } = await import('./camera/decode.js');
     const { CameraScanner } = await import('./scan/camera.js');
     const s = c.scanner;
-    return [new CameraScanner({ kind: s.camera, device: s.path === '/dev/ttyACM0' ? '/dev/video0' : s.path, width: s.width, height: s.height, fps: s.fps, decoder: await defaultDecoder(), log })];
+    return [new CameraScanner({ kind: s.camera, device: s.path, width: s.width, height: s.height, fps: s.fps, decoder: await defaultDecoder(), log })];
   }
   if (c.scanner.type === 'serial') return [new SerialScanner({ path: c.scanner.path, baudRate: c.scanner.baudRate, maxLength: c.scanner.maxLength, log })];
   if (c.scanner.type === 'hid') return [new HidScanner({ path: c.scanner.path, log })];

@@ -16,6 +16,12 @@ test('a minimal config gets working defaults', () => {
   assert.is(c.clock.unsyncedPolicy, 'check-time');
 });
 
+test('a camera defaults to /dev/video0; a path given in the file is kept', () => {
+  assert.is(checkConfig({ kiosk: { id: 'a' }, rootKey: 'x', scanner: { type: 'camera' } }).scanner.path, '/dev/video0');
+  assert.is(checkConfig({ kiosk: { id: 'a' }, rootKey: 'x', scanner: { type: 'camera', path: '/dev/video2' } }).scanner.path, '/dev/video2');
+  assert.is(checkConfig({ kiosk: { id: 'a' }, rootKey: 'x', scanner: { type: 'serial' } }).scanner.path, '/dev/ttyACM0');
+});
+
 test('errors name the bad key path and the value, in one line', () => {
   const bad: Array<[unknown, RegExp]> = [
     [{ kiosk: { id: 'HCM 1' }, rootKey: 'x' }, /^kiosk.json: kiosk.id must match pattern .*, got "HCM 1"$/],

@@ -114,8 +114,7 @@ async function exportFigures(values: { config?: string; day?: string; to?: strin
   const figures = new Figures(config.timeZone, { load: () => saved.load(), save: async () => {} }, (id) => reg.get(id)?.area);
   await figures.load();
   const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays });
-  figures.resetDays(scans.rawDays());
-  scans.load((s) => figures.add(s.k, s));
+  figures.recountFrom(scans);
   const report = figures.rangeReport(day, to);
   process.stdout.write(values.csv ? reportCsv(report) : JSON.stringify(report) + '\n');
   return 0;
