@@ -38,7 +38,7 @@ if (missing.length) {
 }
 
 const filter = process.argv[2] ? `.*${process.argv[2]}.*` : '';
-const pattern = `(protocol|kiosk|hub|scripts)/test/${filter}.*\\.test\\.js$`;
+const pattern = `(protocol|lib|kiosk|hub|scripts)/test/${filter}.*\\.test\\.js$`;
 const child = spawn(process.execPath, ['node_modules/uvu/bin.js', 'dist', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 child.stdout.on('data', (d) => { process.stdout.write(d); out += d.toString(); });

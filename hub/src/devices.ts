@@ -5,7 +5,7 @@ import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KIOSK_ID_RE, isArea } from '../../protocol/src/index.js';
-import { writeDurable } from '../../kiosk/src/state/durable-file.js';
+import { writeDurable } from '../../lib/durable-file.js';
 
 export interface Device {
   id: string;

@@ -1,7 +1,7 @@
 // chot hub run: the hub program. Loads the config, starts the hub, stops cleanly on SIGTERM / Ctrl-C.
 import { loadHubConfig } from './config.js';
 import { Hub } from './hub.js';
-import { SystemdNotify } from '../../kiosk/src/systemd/notify.js';
+import { SystemdNotify } from '../../lib/systemd-notify.js';
 
 export const log = (line: string): void => { process.stderr.write(`${line}\n`); };
 

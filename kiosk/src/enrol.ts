@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseEnrolText } from '../../protocol/src/index.js';
 import { checkConfig } from './config.js';
-import { writeDurable } from './state/durable-file.js';
+import { writeDurable } from '../../lib/durable-file.js';
 
 export class EnrolFailed extends Error {}
 

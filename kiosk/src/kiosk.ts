@@ -16,7 +16,7 @@ import type { GpioDriver } from './gpio/driver.js';
 import { Signal } from './gpio/signal.js';
 import { Journal } from './journal/journal.js';
 import { StateStore } from './state/store.js';
-import { writeDurable } from './state/durable-file.js';
+import { writeDurable } from '../../lib/durable-file.js';
 import type { ScanSource } from './scan/source.js';
 import { Uplink, type LinkState } from './uplink/uplink.js';
 

@@ -9,7 +9,7 @@ import { SimGpio } from './gpio/sim.js';
 import { OnoffDriver } from './gpio/onoff.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
-import { SystemdNotify } from './systemd/notify.js';
+import { SystemdNotify } from '../../lib/systemd-notify.js';
 import { OfficerScreen } from './screen/server.js';
 import { SerialScanner } from './scan/serial.js';
 import { HidScanner } from './scan/hid.js';

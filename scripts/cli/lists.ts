@@ -2,7 +2,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve, join } from 'node:path';
-import { writeDurable } from '../../kiosk/src/state/durable-file.js';
+import { writeDurable } from '../../lib/durable-file.js';
 import { loadHubConfig } from '../../hub/src/config.js';
 import {
   HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, emptyStatusList, issuerEntryToWire, makeDelta, openStatusList,

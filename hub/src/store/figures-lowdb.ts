@@ -1,7 +1,7 @@
 // Figures kept with lowdb, written through the durable adapter (fsync, rename): one small JSON file of
 // aggregates, rewritten in batches by Figures.scheduleSave, never per scan.
 import { Low } from 'lowdb';
-import { DurableJsonFile } from '../../../kiosk/src/state/durable-file.js';
+import { DurableJsonFile } from '../../../lib/durable-file.js';
 import type { FiguresSnapshot, FiguresStorage } from '../figures.js';
 
 export class LowdbFiguresStorage implements FiguresStorage {

@@ -9,7 +9,7 @@ import {
   applyStatusDelta, emptyStatusList, openStatusDelta, openStatusList, openTrustList, ListError,
   type KioskConfigMessage, type StatusList, type TrustList,
 } from '../../../protocol/src/index.js';
-import { DurableJsonFile, writeDurable } from './durable-file.js';
+import { DurableJsonFile, writeDurable } from '../../../lib/durable-file.js';
 
 export interface KioskState {
   trust?: { version: number; receivedAt: number };
