@@ -1,9 +1,10 @@
 // Daily throughput figures: per checkpoint, per local day (the day turns at 00:00 in the hub's time zone,
 // +07:00 for Viet Nam) and per hour: scans, green, red by reason, by category, overrides, unsynchronised-clock
 // scans, and the time from read to signal (p50, p95 from a fixed histogram). Nationwide and per-province totals
-// are sums. Figures are aggregates, never raw scans, so they stay small; they are derived from the raw scan
-// files, which makes them exactly-once by construction.
+// are sums. The store keeps them as counters (day, checkpoint, key) → n, updated in the transaction that inserts
+// the scans, from the rows actually inserted: exactly-once by construction. Everything here is pure.
 import { localDay, utcOffsetMinutes, type ScanRecord } from '../../protocol/src/index.js';
+import type { CounterRow } from './store/port.js';
 
 /** Upper bounds (ms) of the read-to-signal histogram buckets; the last one is open. */
 export const LATENCY_BOUNDS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, Infinity];
@@ -85,110 +86,82 @@ export interface DayReport {
   checkpoints: Array<Summary & { id: string; area: string; province: string; hours: number[] }>;
 }
 
-export type FiguresSnapshot = Record<string, Record<string, CheckpointDay>>;
-
-/** Where figures are kept between runs. lowdb here; a server database can take this over for large fleets. */
-export interface FiguresStorage {
-  load(): Promise<FiguresSnapshot>;
-  save(snapshot: FiguresSnapshot): Promise<void>;
+/** The counters one scan adds to its checkpoint's day: +1 each. Reasons and categories come from known sets
+ * (checked at ingest), so these keys never carry arbitrary input. */
+export function counterKeys(s: ScanRecord & { hour: number }): string[] {
+  const keys: string[] = [];
+  if (!s.clockSynced) keys.push('unsynced');
+  if (s.override) { keys.push('overrides'); return keys; } // the officer's button is not a scanned pass
+  keys.push('scans', s.verdict === 'green' ? 'green' : 'red');
+  if (s.verdict !== 'green') keys.push(`r:${s.reason}`);
+  if (s.category) keys.push(`c:${s.category}`);
+  keys.push(`l:${LATENCY_BOUNDS.findIndex((b) => s.ms <= b)}`, `h:${s.hour}`);
+  return keys;
 }
 
-export class Figures {
-  private days: FiguresSnapshot = {};
-  private dirty = false;
-  private saveTimer: NodeJS.Timeout | null = null;
-  /** bumped on every change: the dashboard's live feed compares it */
-  version = 0;
-
-  constructor(private readonly timeZone: string, private readonly storage: FiguresStorage, private readonly areaOf: (checkpoint: string) => string | undefined) {}
-
-  async load(): Promise<void> {
-    this.days = await this.storage.load();
-  }
-
-  /** Drops the days the raw files cover: they are rebuilt from the raw scans, once each. */
-  resetDays(days: Iterable<string>): void {
-    for (const d of days) delete this.days[d];
-  }
-
-  /**
-   * Counts the raw scan files again: the days they cover are dropped and rebuilt from them, each scan once, so the
-   * figures are exact whatever moment the hub stopped at. Days without a raw file keep what was saved.
-   */
-  recountFrom(scans: { rawDays(): string[]; load(onScan: (s: ScanRecord & { k: string; day?: string; rx?: number }) => void): void }): void {
-    this.resetDays(scans.rawDays());
-    scans.load((s) => this.add(s.k, s));
-  }
-
-  add(kiosk: string, s: ScanRecord & { day?: string; rx?: number }): void {
-    // a scan counts on the day it was scanned at the kiosk; with an unsynchronised clock, on arrival
-    const when = s.clockSynced ? s.at : s.rx ?? s.at;
-    const day = s.day ?? localDay(when, this.timeZone);
-    const cp = ((this.days[day] ??= {})[kiosk] ??= { total: emptyCounts(), hours: Array.from({ length: 24 }, emptyCounts) });
-    addScan(cp.total, s);
-    addScan(cp.hours[this.localHour(when)], s);
-    this.dirty = true;
-    this.version++;
-  }
-
-  private localHour(ms: number): number {
-    const local = ms + utcOffsetMinutes(ms, this.timeZone) * 60_000;
-    return new Date(local).getUTCHours();
-  }
-
-  knownDays(): string[] {
-    return Object.keys(this.days).sort();
-  }
-
-  report(day: string): DayReport {
-    return this.rangeReport(day, day);
-  }
-
-  /** Figures over an inclusive range of days (hours are summed across the days). */
-  rangeReport(from: string, to: string): DayReport {
-    const nation = emptyCounts();
-    const nationHours = Array(24).fill(0) as number[];
-    const provinces = new Map<string, Counts>();
-    const cps = new Map<string, { c: Counts; hours: number[] }>();
-    for (const [day, byCp] of Object.entries(this.days)) {
-      if (day < from || day > to) continue;
-      for (const [id, cd] of Object.entries(byCp)) {
-        const entry = cps.get(id) ?? { c: emptyCounts(), hours: Array(24).fill(0) };
-        mergeCounts(entry.c, cd.total);
-        cd.hours.forEach((h, i) => (entry.hours[i] += h.scans));
-        cps.set(id, entry);
-      }
+/** Sums the counters of many scans: (day, checkpoint, key) → n, for one upsert per counter per transaction. */
+export function counterDeltas(scans: Array<ScanRecord & { k: string; day: string; hour: number }>): CounterRow[] {
+  const m = new Map<string, CounterRow>();
+  for (const s of scans) {
+    for (const key of counterKeys(s)) {
+      const id = `${s.day}\u0000${s.k}\u0000${key}`;
+      const row = m.get(id);
+      if (row) row.n++; else m.set(id, { day: s.day, checkpoint: s.k, key, n: 1 });
     }
-    const checkpoints = [...cps.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, { c, hours }]) => {
-      const area = this.areaOf(id) ?? 'VN';
-      const province = area === 'VN' ? 'VN' : area.slice(0, 2);
-      mergeCounts(nation, c);
-      hours.forEach((h, i) => (nationHours[i] += h));
-      const p = provinces.get(province) ?? emptyCounts();
-      mergeCounts(p, c);
-      provinces.set(province, p);
-      return { id, area, province, ...summarise(c), hours };
-    });
-    return {
-      day: from === to ? from : `${from}..${to}`, timeZone: this.timeZone,
-      nationwide: { ...summarise(nation), hours: nationHours },
-      provinces: [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, v]) => ({ province, ...summarise(v) })),
-      checkpoints,
-    };
   }
+  // one order for every transaction: two hub processes updating the same counters never deadlock
+  return [...m.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.checkpoint < b.checkpoint ? -1 : a.checkpoint > b.checkpoint ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
 
-  /** Saves at most every `everyMs`: never one file rewrite per scan. */
-  scheduleSave(everyMs = 2000): void {
-    if (!this.dirty || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => { this.saveTimer = null; void this.flush(); }, everyMs);
+function applyCounter(c: Counts, hours: number[], key: string, n: number): void {
+  switch (key) {
+    case 'scans': c.scans += n; return;
+    case 'green': c.green += n; return;
+    case 'red': c.red += n; return;
+    case 'overrides': c.overrides += n; return;
+    case 'unsynced': c.unsynced += n; return;
   }
+  const [kind, k] = [key.slice(0, 2), key.slice(2)];
+  if (kind === 'r:') c.reasons[k] = (c.reasons[k] ?? 0) + n;
+  else if (kind === 'c:') c.categories[k] = (c.categories[k] ?? 0) + n;
+  else if (kind === 'l:') { const i = Number(k); if (i >= 0 && i < c.latency.length) c.latency[i] += n; }
+  else if (kind === 'h:') { const h = Number(k); if (h >= 0 && h < 24) hours[h] += n; }
+}
 
-  async flush(): Promise<void> {
-    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = null; }
-    if (!this.dirty) return;
-    this.dirty = false;
-    await this.storage.save(this.days);
+/** A day (or range) report from the store's counters: checkpoints, provinces (by the device's area) and the nation. */
+export function reportFrom(rows: CounterRow[], from: string, to: string, timeZone: string, areaOf: (checkpoint: string) => string | undefined): DayReport {
+  const cps = new Map<string, { c: Counts; hours: number[] }>();
+  for (const r of rows) {
+    let e = cps.get(r.checkpoint);
+    if (!e) cps.set(r.checkpoint, (e = { c: emptyCounts(), hours: Array(24).fill(0) as number[] }));
+    applyCounter(e.c, e.hours, r.key, r.n);
   }
+  const nation = emptyCounts();
+  const nationHours = Array(24).fill(0) as number[];
+  const provinces = new Map<string, Counts>();
+  const checkpoints = [...cps.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, { c, hours }]) => {
+    const area = areaOf(id) ?? 'VN';
+    const province = area === 'VN' ? 'VN' : area.slice(0, 2);
+    mergeCounts(nation, c);
+    hours.forEach((h, i) => (nationHours[i] += h));
+    const p = provinces.get(province) ?? emptyCounts();
+    mergeCounts(p, c);
+    provinces.set(province, p);
+    return { id, area, province, ...summarise(c), hours };
+  });
+  return {
+    day: from === to ? from : `${from}..${to}`, timeZone,
+    nationwide: { ...summarise(nation), hours: nationHours },
+    provinces: [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, v]) => ({ province, ...summarise(v) })),
+    checkpoints,
+  };
+}
+
+/** Where a scan counts: its own local day and hour when the kiosk clock was synchronised, else its arrival's. */
+export function placeScan(s: ScanRecord, rx: number, timeZone: string): { day: string; hour: number } {
+  const when = s.clockSynced ? s.at : rx;
+  const local = when + utcOffsetMinutes(when, timeZone) * 60_000;
+  return { day: localDay(when, timeZone), hour: new Date(local).getUTCHours() };
 }
 
 /** Day reports as CSV: one row per checkpoint, then the nationwide row. */

@@ -1,0 +1,107 @@
+// The hub's store of record, as a port: scans, figures, devices and accounts. Two backends implement it (SQLite,
+// the embedded default; PostgreSQL, for a national hub), and both pass one contract suite (hub/test/store-contract.ts).
+// Exactly-once is the database's job: a scan's key is (kiosk, scan id), inserted with ON CONFLICT DO NOTHING, and
+// the figures are updated in the same transaction from the rows that were actually inserted.
+import type { ScanRecord } from '../../../protocol/src/index.js';
+
+/** A scan as the hub keeps it: the kiosk's record, who sent it, when it arrived and where it counts. */
+export interface StoredScan extends ScanRecord {
+  /** the kiosk that sent it */
+  k: string;
+  /** hub arrival time, ms */
+  rx: number;
+  /** the local day it counts on: scan time, or arrival for a kiosk whose clock was not synchronised */
+  day: string;
+  /** the local hour (0–23) it counts in, by the same rule */
+  hour: number;
+}
+
+export interface IngestResult {
+  /** scans inserted now (first delivery) */
+  stored: number;
+  /** scans the store already had (a redelivery): acknowledged again, counted once */
+  duplicates: number;
+}
+
+/** One figure counter: `n` of `key` for a checkpoint on a day (keys: see figures.ts `counterKeys`). */
+export interface CounterRow { day: string; checkpoint: string; key: string; n: number }
+
+export interface Device {
+  id: string;
+  area: string;
+  /** h1$salt$hmac (a random kiosk secret) or scrypt$… (imported from the file-based hub) */
+  secret: string;
+  createdAt: string;
+  revokedAt?: string;
+  /** one-time enrolment token hash and expiry (see chot kiosk enrol) */
+  enrolment?: { tokenHash: string; expiresAt: string; usedAt?: string };
+}
+
+export interface Account {
+  name: string;
+  role: 'operator' | 'service';
+  secret: string;
+  createdAt: string;
+}
+
+/** Raised when the database cannot take a write or answer a read: the hub acknowledges nothing while it lasts. */
+export class StoreUnavailable extends Error {
+  constructor(message: string, override readonly cause?: unknown) { super(message); }
+}
+
+export interface HubStore {
+  /** "sqlite FILE" or "postgresql HOST/DB", for logs and /healthz */
+  readonly describe: string;
+  /** Creates or upgrades the schema. */
+  open(): Promise<void>;
+  /** Inserts the scans not stored before and adds them to the figures, in one durable transaction. Rejects (and
+   * has stored nothing of the batch) when the commit fails: the caller must then not acknowledge. */
+  ingest(scans: StoredScan[]): Promise<IngestResult>;
+  /** Figure counters summed over an inclusive range of days, one row per (checkpoint, key); `day` is `from`. */
+  counters(from: string, to: string): Promise<CounterRow[]>;
+  /** Nationwide totals of a few keys for one day (the dashboard's live counter). */
+  totals(day: string, keys: string[]): Promise<Record<string, number>>;
+  /** Rebuilds one day's figures from its raw scans; returns every counter that changed (was → now). */
+  recount(day: string): Promise<Array<{ checkpoint: string; key: string; was: number; now: number }>>;
+  /** Deletes raw scans that count on days before `day` (figures stay). Returns how many went. */
+  prune(beforeDay: string): Promise<number>;
+  /** Raw scans of one day, in id order (export, tests, recount). */
+  scansOfDay(day: string): Promise<StoredScan[]>;
+  /** How many raw scans are kept. */
+  scanCount(): Promise<number>;
+  /** Days that have figures. */
+  days(): Promise<string[]>;
+
+  devices(): Promise<Device[]>;
+  putDevice(d: Device): Promise<void>;
+  accounts(): Promise<Account[]>;
+  putAccount(a: Account): Promise<void>;
+  /** Bumped by every device or account write, from any process: the running hub polls it. */
+  registryVersion(): Promise<number>;
+
+  /** A named flag or value that survives restarts (file-store import done, schema notes). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  /** Throws StoreUnavailable when the database cannot be reached or written. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  kind: 'sqlite' | 'postgres';
+  /** sqlite: the database file */
+  path?: string;
+  /** postgres: a connection string (postgres://user@host:port/db); the password from PGPASSWORD or a file */
+  url?: string;
+  timeZone: string;
+}
+
+/** Builds the configured backend. Imported lazily so that a SQLite hub never loads the PostgreSQL driver. */
+export async function openStore(c: StoreConfig, log: (l: string) => void): Promise<HubStore> {
+  const store = c.kind === 'postgres'
+    ? new (await import('./postgres.js')).PostgresStore(c.url ?? '', c.timeZone, log)
+    : new (await import('./sqlite.js')).SqliteStore(c.path ?? '', log);
+  await store.open();
+  return store;
+}

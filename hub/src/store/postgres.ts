@@ -1,0 +1,293 @@
+// The national store of record: PostgreSQL (15 or later) through node-postgres (`pg`: the most deployed pure-JS
+// driver, with a pool and LISTEN/NOTIFY, which hub scale-out needs). Scans from synchronised kiosks are
+// partitioned by local day on their scan id (the id begins with its millisecond time, so a range of ids is a range
+// of time), which keeps (kiosk, id) the primary key across every day and lets retention drop a whole partition.
+// Scans from kiosks whose clock was not synchronised can carry any time: they go to one plain table, pruned by day.
+import pg from 'pg';
+import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
+import { counterDeltas } from '../figures.js';
+import { StoreUnavailable, type Account, type CounterRow, type Device, type HubStore, type IngestResult, type StoredScan } from './port.js';
+
+const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
+const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool'];
+const SCAN_COLUMNS = `kiosk text NOT NULL, id text COLLATE "C" NOT NULL, at bigint NOT NULL, rx bigint NOT NULL, day text NOT NULL,
+  hour smallint NOT NULL, synced boolean NOT NULL, verdict text NOT NULL, reason text NOT NULL, format text NOT NULL,
+  source text NOT NULL, ms double precision NOT NULL, pass_id text, holder text, category text, override boolean NOT NULL`;
+
+const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function idPrefix(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) { out = B32[ms % 32] + out; ms = Math.floor(ms / 32); }
+  return out;
+}
+
+/** The instant local midnight begins `day` in `tz`. */
+export function dayStartMs(day: string, tz: string): number {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  let t = utcMidnight - utcOffsetMinutes(utcMidnight, tz) * 60_000;
+  t = utcMidnight - utcOffsetMinutes(t, tz) * 60_000; // once more, for a zone whose offset changes that day
+  return t;
+}
+
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+// connection lost, server shutting down, cannot connect, disk full, read-only: unavailable, retry later
+const UNAVAILABLE_CODES = /^(08|53|57P0|58|XX|25006)/;
+function wrap(where: string, e: unknown): Error {
+  const err = e as Error & { code?: string };
+  if (err instanceof StoreUnavailable) return err;
+  if (!err.code || UNAVAILABLE_CODES.test(err.code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|terminat|timeout|Connection/i.test(err.message)) {
+    return new StoreUnavailable(`${where}: ${err.message}${err.code ? ` (${err.code})` : ''}`, e);
+  }
+  return Object.assign(new Error(`${where}: ${err.message} (${err.code})`), { code: err.code });
+}
+
+export class PostgresStore implements HubStore {
+  readonly describe: string;
+  private readonly pool: pg.Pool;
+  private readonly partitions = new Set<string>();
+  private queue: Array<{ scans: StoredScan[]; resolve: (r: IngestResult) => void; reject: (e: Error) => void }> = [];
+  private flushing = 0;
+
+  constructor(url: string, private readonly timeZone: string, private readonly log: (l: string) => void) {
+    if (!url) throw new Error('the PostgreSQL store needs a connection string (store.url in the hub config)');
+    const u = new URL(url);
+    this.describe = `postgresql ${u.hostname}:${u.port || 5432}${u.pathname}`;
+    this.pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+    // an idle connection that the server closed (a restart) must not crash the hub: the pool replaces it
+    this.pool.on('error', (e) => this.log(`store: ${this.describe}: an idle connection failed: ${e.message}`));
+  }
+
+  private async q<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+    try { return await this.pool.query<T>(sql, params); } catch (e) { throw wrap(this.describe, e); }
+  }
+
+  async open(): Promise<void> {
+    await this.q(`
+CREATE TABLE IF NOT EXISTS scans (${SCAN_COLUMNS}, PRIMARY KEY (kiosk, id)) PARTITION BY RANGE (id);
+CREATE TABLE IF NOT EXISTS scans_offclock (${SCAN_COLUMNS}, PRIMARY KEY (kiosk, id));
+CREATE INDEX IF NOT EXISTS scans_offclock_day ON scans_offclock (day);
+CREATE TABLE IF NOT EXISTS counters (day text NOT NULL, checkpoint text NOT NULL, key text NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, checkpoint, key));
+CREATE TABLE IF NOT EXISTS devices (id text PRIMARY KEY, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (name text PRIMARY KEY, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);`).catch((e: Error & { code?: string }) => {
+      // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
+      if (e.code !== '23505' && e.code !== '42P07') throw e;
+    });
+    const r = await this.q<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'scans'`);
+    for (const row of r.rows) this.partitions.add(row.name);
+  }
+
+  private partitionName(day: string): string { return `scans_p${day.replace(/-/g, '')}`; }
+
+  /** The day partition a synchronised scan's id falls in, created on first use. */
+  private async ensurePartition(day: string): Promise<void> {
+    const name = this.partitionName(day);
+    if (this.partitions.has(name)) return;
+    const from = idPrefix(dayStartMs(day, this.timeZone)) + '0'.repeat(16);
+    const to = idPrefix(dayStartMs(nextDay(day), this.timeZone)) + '0'.repeat(16);
+    try {
+      await this.pool.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF scans FOR VALUES FROM ('${from}') TO ('${to}')`);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== '42P07' && code !== '23505') throw wrap(this.describe, e); // another hub made it first: fine
+    }
+    this.partitions.add(name);
+  }
+
+  ingest(scans: StoredScan[]): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ scans, resolve, reject });
+      this.kick();
+    });
+  }
+
+  // group commit: up to 4 transactions in flight, each taking every batch queued when it starts
+  private kick(): void {
+    while (this.queue.length && this.flushing < 4) {
+      const group = this.queue.splice(0, 64);
+      this.flushing++;
+      this.commitGroup(group).finally(() => { this.flushing--; this.kick(); });
+    }
+  }
+
+  private async commitGroup(group: typeof this.queue): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await this.transaction(group.map((g) => g.scans));
+        group.forEach((g, i) => g.resolve(results[i]));
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        // a deadlock or serialisation failure rolled everything back: safe to run again
+        if ((code === '40P01' || code === '40001') && attempt < 5) continue;
+        const err = wrap(this.describe, e);
+        for (const g of group) g.reject(err);
+        return;
+      }
+    }
+  }
+
+  private async transaction(batches: StoredScan[][]): Promise<IngestResult[]> {
+    const all = batches.flat();
+    const synced = all.filter((s) => s.clockSynced);
+    for (const day of new Set(synced.map((s) => localDay(decodeScanIdTime(s.id) ?? s.at, this.timeZone)))) await this.ensurePartition(day);
+    let client: pg.PoolClient;
+    try { client = await this.pool.connect(); } catch (e) { throw wrap(this.describe, e); }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const inserted = new Set<string>();
+      for (const [table, rows] of [['scans', synced], ['scans_offclock', all.filter((s) => !s.clockSynced)]] as const) {
+        if (!rows.length) continue;
+        // one lock order for every transaction: (kiosk, id)
+        const sorted = [...rows].sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const cols: unknown[][] = COLS.map(() => []);
+        for (const s of sorted) {
+          const v = [s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, !!s.override];
+          v.forEach((x, i) => cols[i].push(x));
+        }
+        const r = await client.query<{ kiosk: string; id: string }>(
+          `INSERT INTO ${table} (${COLS.join(', ')}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING RETURNING kiosk, id`, cols);
+        for (const row of r.rows) inserted.add(`${row.kiosk}/${row.id}`);
+      }
+      const fresh = all.filter((s) => inserted.delete(`${s.k}/${s.id}`)); // delete: a scan twice in the group counts once
+      const deltas = counterDeltas(fresh);
+      if (deltas.length) {
+        await client.query(`INSERT INTO counters (day, checkpoint, key, n) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+          ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = counters.n + excluded.n`,
+        [deltas.map((d) => d.day), deltas.map((d) => d.checkpoint), deltas.map((d) => d.key), deltas.map((d) => d.n)]);
+      }
+      await client.query('COMMIT'); // synchronous_commit on (the default): the WAL is flushed before this returns
+      const freshKeys = new Set(fresh.map((s) => `${s.k}/${s.id}`));
+      return batches.map((b) => {
+        let stored = 0;
+        for (const s of b) if (freshKeys.delete(`${s.k}/${s.id}`)) stored++;
+        return { stored, duplicates: b.length - stored };
+      });
+    } catch (e) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async counters(from: string, to: string): Promise<CounterRow[]> {
+    const r = await this.q<{ checkpoint: string; key: string; n: string }>(`SELECT checkpoint, key, SUM(n) AS n FROM counters WHERE day >= $1 AND day <= $2 GROUP BY checkpoint, key`, [from, to]);
+    return r.rows.map((x) => ({ day: from, checkpoint: x.checkpoint, key: x.key, n: Number(x.n) }));
+  }
+
+  async totals(day: string, keys: string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const k of keys) out[k] = 0;
+    const r = await this.q<{ key: string; n: string }>(`SELECT key, SUM(n) AS n FROM counters WHERE day = $1 AND key = ANY($2) GROUP BY key`, [day, keys]);
+    for (const x of r.rows) out[x.key] = Number(x.n);
+    return out;
+  }
+
+  async recount(day: string): Promise<Array<{ checkpoint: string; key: string; was: number; now: number }>> {
+    const client = await this.pool.connect().catch((e) => { throw wrap(this.describe, e); });
+    try {
+      await client.query('BEGIN');
+      // no ingest adds to this day's counters while it is rebuilt
+      await client.query(`LOCK TABLE counters IN SHARE ROW EXCLUSIVE MODE`);
+      const was = new Map((await client.query<{ checkpoint: string; key: string; n: string }>(`SELECT checkpoint, key, n FROM counters WHERE day = $1`, [day])).rows.map((r) => [`${r.checkpoint}\u0000${r.key}`, Number(r.n)]));
+      const scans = await this.scansWith(client, day);
+      const deltas = counterDeltas(scans);
+      await client.query(`DELETE FROM counters WHERE day = $1`, [day]);
+      if (deltas.length) {
+        await client.query(`INSERT INTO counters (day, checkpoint, key, n) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])`,
+          [deltas.map((d) => d.day), deltas.map((d) => d.checkpoint), deltas.map((d) => d.key), deltas.map((d) => d.n)]);
+      }
+      await client.query('COMMIT');
+      const now = new Map(deltas.map((c) => [`${c.checkpoint}\u0000${c.key}`, c.n]));
+      const changed: Array<{ checkpoint: string; key: string; was: number; now: number }> = [];
+      for (const k of new Set([...was.keys(), ...now.keys()])) {
+        const a = was.get(k) ?? 0, b = now.get(k) ?? 0;
+        if (a !== b) { const [checkpoint, key] = k.split('\u0000'); changed.push({ checkpoint, key, was: a, now: b }); }
+      }
+      return changed;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw wrap(this.describe, e);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async scansWith(client: pg.PoolClient | pg.Pool, day: string): Promise<StoredScan[]> {
+    const r = await client.query(`SELECT * FROM scans WHERE day = $1 UNION ALL SELECT * FROM scans_offclock WHERE day = $1 ORDER BY id`, [day]);
+    return r.rows.map((x) => {
+      const s: StoredScan = { id: x.id, at: Number(x.at), clockSynced: x.synced, verdict: x.verdict, reason: x.reason, format: x.format, source: x.source, ms: x.ms, k: x.kiosk, rx: Number(x.rx), day: x.day, hour: x.hour };
+      if (x.pass_id !== null) s.passId = x.pass_id;
+      if (x.holder !== null) s.holder = x.holder;
+      if (x.category !== null) s.category = x.category;
+      if (x.override) s.override = true;
+      return s;
+    });
+  }
+
+  async scansOfDay(day: string): Promise<StoredScan[]> {
+    try { return await this.scansWith(this.pool, day); } catch (e) { throw wrap(this.describe, e); }
+  }
+
+  async prune(beforeDay: string): Promise<number> {
+    let n = 0;
+    // a partition holds the ids of one local day; the scans in it count on that day (a synchronised clock)
+    for (const name of [...this.partitions].sort()) {
+      const day = `${name.slice(7, 11)}-${name.slice(11, 13)}-${name.slice(13, 15)}`;
+      if (day >= beforeDay) continue;
+      const c = await this.q<{ n: string }>(`SELECT COUNT(*) AS n FROM ${name}`);
+      await this.q(`DROP TABLE IF EXISTS ${name}`);
+      this.partitions.delete(name);
+      n += Number(c.rows[0].n);
+    }
+    n += (await this.q(`DELETE FROM scans_offclock WHERE day < $1`, [beforeDay])).rowCount ?? 0;
+    return n;
+  }
+
+  async scanCount(): Promise<number> {
+    const r = await this.q<{ n: string }>(`SELECT (SELECT COUNT(*) FROM scans) + (SELECT COUNT(*) FROM scans_offclock) AS n`);
+    return Number(r.rows[0].n);
+  }
+
+  async days(): Promise<string[]> {
+    return (await this.q<{ day: string }>(`SELECT DISTINCT day FROM counters ORDER BY day`)).rows.map((r) => r.day);
+  }
+
+  async devices(): Promise<Device[]> {
+    return (await this.q<{ doc: Device }>(`SELECT doc FROM devices ORDER BY id`)).rows.map((r) => r.doc);
+  }
+
+  async putDevice(d: Device): Promise<void> {
+    await this.q(`WITH w AS (INSERT INTO devices VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc RETURNING 1)
+      INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`, [d.id, JSON.stringify(d)]);
+  }
+
+  async accounts(): Promise<Account[]> {
+    return (await this.q<{ doc: Account }>(`SELECT doc FROM accounts ORDER BY name`)).rows.map((r) => r.doc);
+  }
+
+  async putAccount(a: Account): Promise<void> {
+    await this.q(`WITH w AS (INSERT INTO accounts VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc RETURNING 1)
+      INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`, [a.name, JSON.stringify(a)]);
+  }
+
+  async registryVersion(): Promise<number> {
+    return Number((await this.q<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry.version'`)).rows[0]?.value ?? 0);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await this.q<{ value: string }>(`SELECT value FROM meta WHERE key = $1`, [key])).rows[0]?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.q(`INSERT INTO meta VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [key, value]);
+  }
+
+  async ping(): Promise<void> { await this.q('SELECT 1'); }
+
+  async close(): Promise<void> { await this.pool.end(); }
+}

@@ -1,0 +1,155 @@
+// The SQLite writer, in a worker thread: better-sqlite3 is synchronous, and a durable commit (WAL, synchronous=FULL)
+// waits for fsync. Measured in the main thread that stalled the event loop for every commit (bench:hub); here the
+// hub's loop keeps serving MQTT while the worker commits. Batches that arrive during a commit are grouped into the
+// next transaction (group commit): one fsync for many kiosks' batches.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { counterDeltas } from '../figures.js';
+import type { Account, CounterRow, Device, StoredScan } from './port.js';
+
+interface Call { id: number; op: string; args: unknown[] }
+const port = parentPort!;
+const db = new Database((workerData as { path: string }).path);
+
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL'); // the WAL is fsynced at every commit: a commit is on disk before any acknowledgement
+db.pragma('busy_timeout = 5000'); // chot device add writes from another process
+db.exec(`
+CREATE TABLE IF NOT EXISTS scans (
+  kiosk TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, rx INTEGER NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
+  synced INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL,
+  ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL,
+  PRIMARY KEY (kiosk, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scans_day ON scans (day);
+CREATE TABLE IF NOT EXISTS counters (
+  day TEXT NOT NULL, checkpoint TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (day, checkpoint, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`);
+
+const q = {
+  insertScan: db.prepare(`INSERT INTO scans VALUES (@k, @id, @at, @rx, @day, @hour, @synced, @verdict, @reason, @format, @source, @ms, @passId, @holder, @category, @override) ON CONFLICT DO NOTHING`),
+  addCounter: db.prepare(`INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = n + excluded.n`),
+  counters: db.prepare(`SELECT checkpoint, key, SUM(n) AS n FROM counters WHERE day >= ? AND day <= ? GROUP BY checkpoint, key`),
+  dayCounters: db.prepare(`SELECT checkpoint, key, n FROM counters WHERE day = ?`),
+  deleteDayCounters: db.prepare(`DELETE FROM counters WHERE day = ?`),
+  scansOfDay: db.prepare(`SELECT * FROM scans WHERE day = ? ORDER BY id`),
+  pruneChunk: db.prepare(`DELETE FROM scans WHERE (kiosk, id) IN (SELECT kiosk, id FROM scans WHERE day < ? LIMIT 20000)`),
+  scanCount: db.prepare(`SELECT COUNT(*) AS n FROM scans`),
+  days: db.prepare(`SELECT DISTINCT day FROM counters ORDER BY day`),
+  devices: db.prepare(`SELECT doc FROM devices ORDER BY id`),
+  putDevice: db.prepare(`INSERT INTO devices VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`),
+  accounts: db.prepare(`SELECT doc FROM accounts ORDER BY name`),
+  putAccount: db.prepare(`INSERT INTO accounts VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`),
+  getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
+  setMeta: db.prepare(`INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+  bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
+};
+
+interface Row { kiosk: string; id: string; at: number; rx: number; day: string; hour: number; synced: number; verdict: 'green' | 'red'; reason: string; format: StoredScan['format']; source: StoredScan['source']; ms: number; pass_id: string | null; holder: string | null; category: string | null; override: number }
+function fromRow(r: Row): StoredScan {
+  const s: StoredScan = { id: r.id, at: r.at, clockSynced: !!r.synced, verdict: r.verdict, reason: r.reason, format: r.format, source: r.source, ms: r.ms, k: r.kiosk, rx: r.rx, day: r.day, hour: r.hour };
+  if (r.pass_id !== null) s.passId = r.pass_id;
+  if (r.holder !== null) s.holder = r.holder;
+  if (r.category !== null) s.category = r.category;
+  if (r.override) s.override = true;
+  return s;
+}
+
+// group commit: every ingest waiting when the loop comes round goes into one transaction
+let pending: Array<{ id: number; scans: StoredScan[] }> = [];
+let scheduled = false;
+const ingestGroup = db.transaction((group: typeof pending) => {
+  const results: Array<{ stored: number; duplicates: number }> = [];
+  const inserted: StoredScan[] = [];
+  for (const { scans } of group) {
+    let stored = 0;
+    for (const s of scans) {
+      const r = q.insertScan.run({ k: s.k, id: s.id, at: s.at, rx: s.rx, day: s.day, hour: s.hour, synced: s.clockSynced ? 1 : 0, verdict: s.verdict, reason: s.reason, format: s.format, source: s.source, ms: s.ms, passId: s.passId ?? null, holder: s.holder ?? null, category: s.category ?? null, override: s.override ? 1 : 0 });
+      if (r.changes) { stored++; inserted.push(s); }
+    }
+    results.push({ stored, duplicates: scans.length - stored });
+  }
+  for (const c of counterDeltas(inserted)) q.addCounter.run(c.day, c.checkpoint, c.key, c.n);
+  return results;
+});
+
+function flush(): void {
+  scheduled = false;
+  const group = pending;
+  pending = [];
+  try {
+    const results = ingestGroup(group);
+    group.forEach((g, i) => port.postMessage({ id: g.id, value: results[i] }));
+  } catch (e) {
+    // the whole group rolled back: nothing of it is stored, so nothing of it may be acknowledged
+    for (const g of group) port.postMessage({ id: g.id, error: describe(e) });
+  }
+}
+
+function describe(e: unknown): { message: string; code?: string } {
+  const err = e as Error & { code?: string };
+  return { message: err.message, code: err.code };
+}
+
+const recount = db.transaction((day: string) => {
+  const was = new Map((q.dayCounters.all(day) as CounterRow[]).map((r) => [`${r.checkpoint}\u0000${r.key}`, r.n]));
+  const deltas = counterDeltas((q.scansOfDay.all(day) as Row[]).map(fromRow));
+  q.deleteDayCounters.run(day);
+  for (const c of deltas) q.addCounter.run(c.day, c.checkpoint, c.key, c.n);
+  const changed: Array<{ checkpoint: string; key: string; was: number; now: number }> = [];
+  const now = new Map(deltas.map((c) => [`${c.checkpoint}\u0000${c.key}`, c.n]));
+  for (const k of new Set([...was.keys(), ...now.keys()])) {
+    const a = was.get(k) ?? 0, b = now.get(k) ?? 0;
+    if (a !== b) { const [checkpoint, key] = k.split('\u0000'); changed.push({ checkpoint, key, was: a, now: b }); }
+  }
+  return changed;
+});
+
+const ops: Record<string, (...a: never[]) => unknown> = {
+  counters: (from: string, to: string) => (q.counters.all(from, to) as Array<Omit<CounterRow, 'day'>>).map((r) => ({ ...r, day: from })),
+  totals: (day: string, keys: string[]) => {
+    const out: Record<string, number> = {};
+    const stmt = db.prepare(`SELECT key, SUM(n) AS n FROM counters WHERE day = ? AND key IN (${keys.map(() => '?').join(',')}) GROUP BY key`);
+    for (const k of keys) out[k] = 0;
+    for (const r of stmt.all(day, ...keys) as Array<{ key: string; n: number }>) out[r.key] = r.n;
+    return out;
+  },
+  recount: (day: string) => recount(day),
+  prune: (beforeDay: string) => {
+    // in chunks, each its own short transaction: ingests queued meanwhile go between them
+    let n = 0;
+    for (;;) { const c = q.pruneChunk.run(beforeDay).changes; n += c; if (c < 20000) return n; }
+  },
+  scansOfDay: (day: string) => (q.scansOfDay.all(day) as Row[]).map(fromRow),
+  scanCount: () => (q.scanCount.get() as { n: number }).n,
+  days: () => (q.days.all() as Array<{ day: string }>).map((r) => r.day),
+  devices: () => (q.devices.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Device),
+  putDevice: db.transaction((d: Device) => { q.putDevice.run(d.id, JSON.stringify(d)); q.bumpRegistry.run(); }) as never,
+  accounts: () => (q.accounts.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Account),
+  putAccount: db.transaction((a: Account) => { q.putAccount.run(a.name, JSON.stringify(a)); q.bumpRegistry.run(); }) as never,
+  registryVersion: () => Number((q.getMeta.get('registry.version') as { value: string } | undefined)?.value ?? 0),
+  getMeta: (key: string) => (q.getMeta.get(key) as { value: string } | undefined)?.value,
+  setMeta: (key: string, value: string) => { q.setMeta.run(key, value); },
+  // a write that must reach the disk: a full or read-only disk shows here, not only at the next scan
+  ping: () => { q.setMeta.run('ping', String(Date.now())); },
+  close: () => { db.close(); },
+};
+
+port.on('message', (m: Call) => {
+  if (m.op === 'ingest') {
+    pending.push({ id: m.id, scans: m.args[0] as StoredScan[] });
+    if (!scheduled) { scheduled = true; setImmediate(flush); }
+    return;
+  }
+  try {
+    const value = (ops[m.op] as (...a: unknown[]) => unknown)(...m.args);
+    port.postMessage({ id: m.id, value });
+    if (m.op === 'close') port.close();
+  } catch (e) {
+    port.postMessage({ id: m.id, error: describe(e) });
+  }
+});
+port.postMessage({ id: 0, value: 'open' });

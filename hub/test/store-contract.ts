@@ -1,0 +1,143 @@
+// The store contract: what every backend of the hub's store of record must do, as aedes-persistence's abstract
+// suite is for aedes' backends. store-sqlite.test.ts and store-postgres.test.ts run it on a real database each.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
+import { counterDeltas, placeScan } from '../src/figures.js';
+import type { HubStore, StoredScan } from '../src/store/port.js';
+
+export interface Harness {
+  store: HubStore;
+  /** sets one counter behind the store's back (a damaged figure for recount to find) */
+  tamper(day: string, checkpoint: string, key: string, n: number): Promise<void>;
+  /** a second store on the same database, as another hub process or `chot device add` would open it */
+  another(): Promise<HubStore>;
+  cleanup(): Promise<void>;
+}
+
+const TZ = 'Asia/Ho_Chi_Minh';
+
+/** A scan as the hub would store it (a fresh id generator each: ids carry the scan's own time). */
+export function scan(kiosk: string, iso: string, over: Partial<ScanRecord> = {}, rx = Date.parse(iso) + 1000): StoredScan {
+  const at = Date.parse(iso);
+  const r: ScanRecord = { id: new ScanIdGenerator().next(at), at, clockSynced: true, verdict: 'green', reason: 'ok', format: 'pass', source: 'serial', ms: 2.5, category: 'resident', ...over };
+  return { ...r, k: kiosk, rx, ...placeScan(r, rx, TZ) };
+}
+
+const sum = (rows: Array<{ checkpoint: string; key: string; n: number }>, key: string, checkpoint?: string) =>
+  rows.filter((r) => r.key === key && (!checkpoint || r.checkpoint === checkpoint)).reduce((a, r) => a + r.n, 0);
+
+export function storeContract(name: string, open: () => Promise<Harness>): void {
+  const t = suite<{ h: Harness }>(`store contract: ${name}`, {} as { h: Harness });
+  t.before.each(async (ctx) => { ctx.h = await open(); });
+  t.after.each(async (ctx) => { await ctx.h.cleanup(); });
+
+  t('a scan is stored once: a redelivered batch is all duplicates and the figures do not move', async ({ h }) => {
+    const batch = Array.from({ length: 50 }, (_, i) => scan('booth-1', '2021-09-10T08:00:00+07:00', i % 5 ? {} : { verdict: 'red', reason: 'expired' }));
+    assert.equal(await h.store.ingest(batch), { stored: 50, duplicates: 0 });
+    assert.equal(await h.store.ingest(batch), { stored: 0, duplicates: 50 });
+    const rows = await h.store.counters('2021-09-10', '2021-09-10');
+    assert.is(sum(rows, 'scans'), 50);
+    assert.is(sum(rows, 'red'), 10);
+    assert.is(sum(rows, 'r:expired'), 10);
+    assert.is(sum(rows, 'h:8'), 50);
+    assert.is(await h.store.scanCount(), 50);
+  });
+
+  t('the same scan id sent with three different days is one scan, counted on the first day it arrived with', async ({ h }) => {
+    const first = scan('booth-1', '2021-09-10T08:00:00+07:00');
+    const again = [11, 12].map((d) => { const at = Date.parse(`2021-09-${d}T08:00:00+07:00`); return { ...first, at, ...placeScan({ ...first, at }, at, TZ) }; });
+    await h.store.ingest([first]);
+    assert.equal(await h.store.ingest([again[0]]), { stored: 0, duplicates: 1 });
+    assert.equal(await h.store.ingest([again[1]]), { stored: 0, duplicates: 1 });
+    assert.is(sum(await h.store.counters('2021-09-01', '2021-09-30'), 'scans'), 1);
+  });
+
+  t('the same id from two kiosks is two scans', async ({ h }) => {
+    const a = scan('booth-1', '2021-09-10T08:00:00+07:00');
+    assert.equal(await h.store.ingest([a, { ...a, k: 'booth-2' }]), { stored: 2, duplicates: 0 });
+  });
+
+  t('concurrent overlapping batches from many kiosks: every scan once, figures equal to the rows', async ({ h }) => {
+    const all: StoredScan[] = [];
+    for (let k = 0; k < 8; k++) for (let i = 0; i < 300; i++) all.push(scan(`booth-${k}`, `2021-09-10T${String(6 + (i % 12)).padStart(2, '0')}:00:00+07:00`, i % 7 ? {} : { verdict: 'red', reason: 'revoked', category: 'shipper' }));
+    const batches: StoredScan[][] = [];
+    for (let i = 0; i < all.length; i += 100) batches.push(all.slice(i, i + 100));
+    // each batch sent twice, at once, plus a batch that straddles two others
+    const results = await Promise.all([...batches, ...batches, all.slice(50, 250)].map((b) => h.store.ingest(b)));
+    assert.is(results.reduce((a, r) => a + r.stored, 0), all.length);
+    assert.is(results.reduce((a, r) => a + r.duplicates, 0), all.length + 200);
+    const rows = await h.store.counters('2021-09-10', '2021-09-10');
+    const want = counterDeltas(all);
+    for (const key of ['scans', 'green', 'red', 'r:revoked', 'c:shipper', 'c:resident']) assert.is(sum(rows, key), sum(want, key), key);
+    assert.is(sum(rows, 'scans', 'booth-3'), 300);
+  });
+
+  t('overrides and unsynchronised clocks: counted apart; an unsynchronised scan counts on its arrival day', async ({ h }) => {
+    const rx = Date.parse('2021-09-11T03:00:00+07:00');
+    const unsynced = scan('booth-1', '1970-01-02T00:00:00Z', { clockSynced: false }, rx);
+    const override = scan('booth-1', '2021-09-11T02:00:00+07:00', { override: true, format: 'unknown', source: 'button', reason: 'override', ms: 0, category: undefined });
+    delete override.category;
+    await h.store.ingest([unsynced, override]);
+    assert.equal(await h.store.ingest([unsynced]), { stored: 0, duplicates: 1 });
+    const rows = await h.store.counters('2021-09-11', '2021-09-11');
+    assert.is(sum(rows, 'scans'), 1);
+    assert.is(sum(rows, 'unsynced'), 1);
+    assert.is(sum(rows, 'overrides'), 1);
+    assert.is(sum(rows, 'h:3'), 1);
+    const kept = await h.store.scansOfDay('2021-09-11');
+    assert.equal(kept.map((s) => s.id).sort(), [unsynced.id, override.id].sort());
+    assert.equal(kept.find((s) => s.id === override.id), override, 'every field comes back as it went in');
+  });
+
+  t('totals: a day nationwide, for the live counter', async ({ h }) => {
+    await h.store.ingest([scan('a', '2021-09-10T08:00:00+07:00'), scan('b', '2021-09-10T09:00:00+07:00', { verdict: 'red', reason: 'expired' })]);
+    assert.equal(await h.store.totals('2021-09-10', ['scans', 'green', 'red']), { scans: 2, green: 1, red: 1 });
+    assert.equal(await h.store.totals('2021-09-12', ['scans']), { scans: 0 });
+  });
+
+  t('recount rebuilds a day from its raw scans and reports what it corrected', async ({ h }) => {
+    await h.store.ingest(Array.from({ length: 20 }, () => scan('booth-1', '2021-09-10T08:00:00+07:00')));
+    assert.equal(await h.store.recount('2021-09-10'), [], 'nothing to correct');
+    await h.tamper('2021-09-10', 'booth-1', 'scans', 25);
+    await h.tamper('2021-09-10', 'booth-9', 'scans', 3);
+    const fixed = await h.store.recount('2021-09-10');
+    assert.equal(fixed.sort((a, b) => a.checkpoint.localeCompare(b.checkpoint)), [
+      { checkpoint: 'booth-1', key: 'scans', was: 25, now: 20 }, { checkpoint: 'booth-9', key: 'scans', was: 3, now: 0 }]);
+    assert.is(sum(await h.store.counters('2021-09-10', '2021-09-10'), 'scans'), 20);
+  });
+
+  t('prune drops raw scans of past days and keeps their figures', async ({ h }) => {
+    await h.store.ingest([scan('a', '2021-09-09T08:00:00+07:00'), scan('a', '2021-09-10T08:00:00+07:00'), scan('a', '2021-09-11T08:00:00+07:00', { clockSynced: false }, Date.parse('2021-09-09T09:00:00+07:00'))]);
+    assert.is(await h.store.prune('2021-09-10'), 2);
+    assert.is(await h.store.scanCount(), 1);
+    assert.is((await h.store.scansOfDay('2021-09-09')).length, 0);
+    assert.is(sum(await h.store.counters('2021-09-09', '2021-09-09'), 'scans'), 2);
+    assert.equal(await h.store.days(), ['2021-09-09', '2021-09-10']);
+  });
+
+  t('devices and accounts: written by one process, seen by another, every write bumps the registry version', async ({ h }) => {
+    const other = await h.another();
+    try {
+      const v0 = await h.store.registryVersion();
+      await other.putDevice({ id: 'booth-1', area: '79/26734', secret: 'h1$x$y', createdAt: '2021-09-10T00:00:00.000Z' });
+      await other.putAccount({ name: 'ops', role: 'operator', secret: 'scrypt$…', createdAt: '2021-09-10T00:00:00.000Z' });
+      assert.ok(await h.store.registryVersion() >= v0 + 2);
+      assert.equal((await h.store.devices()).map((d) => d.id), ['booth-1']);
+      await other.putDevice({ id: 'booth-1', area: '79/26734', secret: 'h1$x$y', createdAt: '2021-09-10T00:00:00.000Z', revokedAt: '2021-09-11T00:00:00.000Z' });
+      assert.is((await h.store.devices())[0].revokedAt, '2021-09-11T00:00:00.000Z');
+      assert.equal((await h.store.accounts()).map((a) => [a.name, a.role]), [['ops', 'operator']]);
+      await h.store.setMeta('import.filestore', 'done');
+      assert.is(await other.getMeta('import.filestore'), 'done');
+      assert.is(await other.getMeta('nothing'), undefined);
+    } finally {
+      await other.close();
+    }
+  });
+
+  t('ping answers while the database is there', async ({ h }) => {
+    await h.store.ping();
+  });
+
+  t.run();
+}
