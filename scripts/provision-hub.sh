@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# A Debian Bookworm machine (or a Pi) to a working hub: Node.js 20, the chot-hub user, the app under /opt/chot,
-# /etc/chot/hub.json, the systemd unit. Run as root. Idempotent: a second run changes nothing and says so.
+# A Debian 13 (Trixie) or 12 (Bookworm) machine, or a 64-bit Pi, to a working hub: Node.js 24 LTS (NodeSource,
+# key fingerprint checked), the chot-hub user, the app under /opt/chot, /etc/chot/hub.json, the time zone, an NTP
+# server for the booths, the systemd unit. Run as root. Idempotent: a second run changes nothing and says so.
 #
-#   sudo scripts/provision-hub.sh [--cert hub.pem --key hub.key] [--dry-run]
+#   sudo scripts/provision-hub.sh [--cert hub.pem --key hub.key] [--tz Asia/Ho_Chi_Minh] [--dry-run]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/provision-lib.sh
 . "$here/provision-lib.sh"
 
-ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" CERT="" KEY="" SRC="$(dirname "$here")"
+ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" CERT="" KEY="" SRC="$(dirname "$here")" TZ_NAME="Asia/Ho_Chi_Minh"
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -21,8 +22,9 @@ done
 [[ -n "$ROOT" || "$(id -u)" == 0 ]] || die "run as root (sudo)"
 [[ -z "$CERT$KEY" || ( -r "$CERT" && -r "$KEY" ) ]] || die "--cert and --key go together and must be readable"
 export ROOT DRY_RUN NO_NPM ARCH
-# a hub runs on a Pi or on any Debian Bookworm server
-check_os "arm64 armhf aarch64 armv7l amd64 x86_64"
+# a hub runs on a Debian 12 or 13 server or a 64-bit Pi (Node.js 24 has no 32-bit ARM build)
+check_os "debian raspbian" "trixie bookworm" "amd64 x86_64 arm64 aarch64" "Debian 13 (Trixie) or 12 (Bookworm)"
+ensure_timezone "$TZ_NAME"
 ensure_node
 ensure_user chot-hub /var/lib/chot-hub
 install_app "$SRC"

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# From a bare Raspberry Pi OS Bookworm (Pi 3B+/4/5) to a working kiosk: Node.js 20, the chot user and its
-# groups, the app under /opt/chot, /etc/chot/kiosk.json, time from the hub, the systemd unit. Run as root.
-# Idempotent: a second run changes nothing and says so.
-#
+# From a bare 64-bit Raspberry Pi OS Trixie or Bookworm with its desktop (Pi 5, 4 or 3B+) to a working kiosk:
+# Node.js 24 LTS (NodeSource, key fingerprint checked), libgpiod's tools, the chot user and its groups, the app
+# under /opt/chot, /etc/chot/kiosk.json, the time zone, time from the hub, a keyboard-mode scanner kept from the
+# desktop, the officer screen in Chromium on the desktop, the systemd unit. Run as root. Idempotent.
 #   sudo scripts/provision-kiosk.sh --id hcm-q1-001 --area 79/26734 --hub mqtts://hub.example.vn:8883 \
-#        --password-file kiosk.secret --root-key root.pub.pem [--ca hub-ca.pem] [--scanner /dev/ttyACM0] [--dry-run]
+#        --password-file kiosk.secret --root-key root.pub.pem [--ca hub-ca.pem] [--scanner /dev/ttyACM0] \
+#        [--tz Asia/Ho_Chi_Minh] [--desktop-user pi | --no-screen] [--dry-run]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/provision-lib.sh
 . "$here/provision-lib.sh"
 
 ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" ID="" AREA="VN" HUB="" PASSWORD_FILE="" ROOT_KEY="" CA="" SCANNER="/dev/ttyACM0" SRC="$(dirname "$here")"
+TZ_NAME="Asia/Ho_Chi_Minh" DESKTOP_USER="" SCREEN=1 SCREEN_URL="http://127.0.0.1:8080/"
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -21,6 +23,8 @@ while [[ $# -gt 0 ]]; do
     --root-key) ROOT_KEY="$2"; shift 2 ;;
     --ca) CA="$2"; shift 2 ;;
     --scanner) SCANNER="$2"; shift 2 ;;
+    --desktop-user) DESKTOP_USER="$2"; shift 2 ;;   # who the desktop logs in as (default: lightdm's autologin user, else uid 1000)
+    --no-screen) SCREEN=0; shift ;;                  # a booth without a display
     -h|--help) usage ;;
     *) common_opt "$1" "${2:-}" || { echo "provision-kiosk: unknown option $1" >&2; usage; }; shift "$SHIFT" ;;
   esac
@@ -31,8 +35,15 @@ done
 [[ -n "$ROOT" || "$(id -u)" == 0 ]] || die "run as root (sudo)"
 export ROOT DRY_RUN NO_NPM ARCH
 
-check_os "arm64 armhf aarch64 armv7l"
+# 64-bit only: Node.js 24 has no 32-bit ARM build (a Pi 3B+ runs the 64-bit OS too)
+check_os "debian raspbian" "trixie bookworm" "arm64 aarch64" "64-bit Raspberry Pi OS Trixie or Bookworm"
+check_pi
+if [[ "$SCANNER" == /dev/input/* && "$SCANNER" != /dev/input/by-id/* && "$SCANNER" != /dev/input/by-path/* ]]; then
+  die "--scanner $SCANNER: give the stable /dev/input/by-id/…-event-kbd path (event numbers change between boots): ls /dev/input/by-id/"
+fi
+ensure_timezone "$TZ_NAME"
 ensure_node
+ensure_package gpiod
 ensure_user chot /var/lib/chot gpio dialout video input
 install_app "$SRC"
 install_file "$ROOT_KEY" /etc/chot/root.pub.pem 644
@@ -54,6 +65,37 @@ if [[ -n "$HUB" ]]; then
 # the hub is the booth's time source (it runs an NTP server), pool servers as a fallback
 NTP=$host
 FallbackNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org"
+fi
+if [[ "$SCANNER" == /dev/input/* ]]; then
+  # A keyboard-mode scanner types into whatever has the focus. The desktop (labwc, wayfire and X all read input
+  # through libinput) ignores a device marked LIBINPUT_IGNORE_DEVICE, while chot still reads its event node, so
+  # no code is typed into the officer screen. Matched by the by-id link that 60-persistent-input.rules makes.
+  write_file /etc/udev/rules.d/70-chot-scanner.rules 644 "# chot: the barcode scanner is read by the kiosk alone, never by the desktop (provision-kiosk.sh)
+ACTION==\"add|change\", SUBSYSTEM==\"input\", KERNEL==\"event*\", SYMLINK==\"${SCANNER#/dev/}\", ENV{LIBINPUT_IGNORE_DEVICE}=\"1\""
+fi
+if [[ "$SCREEN" == 1 ]]; then
+  # the officer screen: Chromium in kiosk mode, started by the desktop session of an auto-logged-in user
+  if [[ -z "$DESKTOP_USER" ]]; then
+    if [[ -f "${ROOT}/etc/lightdm/lightdm.conf" ]]; then DESKTOP_USER=$(sed -n 's/^autologin-user[ \t]*=[ \t]*//p' "${ROOT}/etc/lightdm/lightdm.conf" | tail -n 1); fi
+    [[ -n "$DESKTOP_USER" ]] || DESKTOP_USER=$(awk -F: '$3 == 1000 { print $1; exit }' "${ROOT}/etc/passwd")
+  fi
+  home=$(awk -F: -v u="$DESKTOP_USER" '$1 == u { print $6 }' "${ROOT}/etc/passwd")
+  [[ -n "$DESKTOP_USER" && -n "$home" ]] || die "no desktop user${DESKTOP_USER:+ \"$DESKTOP_USER\"} to show the officer screen: --desktop-user NAME (the user the desktop logs in as), or --no-screen"
+  ensure_package "$([[ "$OS_CODENAME" == bookworm ]] && echo chromium-browser || echo chromium)"
+  install_file "$SRC/scripts/officer-screen.sh" /usr/local/bin/chot-officer-screen 755
+  ensure_ini /etc/lightdm/lightdm.conf "Seat:*" autologin-user "$DESKTOP_USER"
+  start="/usr/local/bin/chot-officer-screen $SCREEN_URL"
+  # labwc (Trixie, and Bookworm since late 2024) runs the user's autostart; blanking there is a swayidle line
+  ensure_line "$home/.config/labwc/autostart" "$start &"
+  no_line "$home/.config/labwc/autostart" swayidle
+  give_to "$DESKTOP_USER" "$home" .config/labwc/autostart
+  if [[ "$OS_CODENAME" == bookworm ]]; then
+    # wayfire (Bookworm's first desktop on the Pi 4 and 5)
+    ensure_ini "$home/.config/wayfire.ini" autostart chot "$start"
+    ensure_ini "$home/.config/wayfire.ini" idle dpms_timeout -1
+    ensure_ini "$home/.config/wayfire.ini" idle screensaver_timeout -1
+    give_to "$DESKTOP_USER" "$home" .config/wayfire.ini
+  fi
 fi
 install_file "$SRC/systemd/chot-kiosk.service" /etc/systemd/system/chot-kiosk.service 644
 enable_unit chot-kiosk.service

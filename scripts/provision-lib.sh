@@ -17,6 +17,7 @@ common_opt() {
     --arch) ARCH="$2"; SHIFT=2 ;;     # the target's architecture, when it is not this machine's
     --no-npm) NO_NPM=1; SHIFT=1 ;;    # do not run npm ci in /opt/chot (tests)
     --source) SRC="$2"; SHIFT=2 ;;    # the built app to install (default: this repository)
+    --tz) TZ_NAME="$2"; SHIFT=2 ;;    # the time zone (default Asia/Ho_Chi_Minh): verdict times and the screen's clock
     *) return 1 ;;
   esac
 }
@@ -25,16 +26,30 @@ die() { printf 'provision: %s\n' "$*" >&2; exit 1; }
 change() { CHANGES=$((CHANGES + 1)); if [[ "${DRY_RUN:-0}" == 1 ]]; then say "would: $*"; else say "change: $*"; fi; }
 apply() { [[ "${DRY_RUN:-0}" == 1 ]] || "$@"; }
 
-# check_os "ALLOWED ARCHITECTURES": Debian or Raspberry Pi OS Bookworm on one of them
+# check_os "IDS" "RELEASES" "ARCHITECTURES": refuses anything else with one line saying what is required. Raspberry
+# Pi OS says ID=debian on 64-bit and ID=raspbian on 32-bit. Sets OS_CODENAME and OS_ARCH for the steps after it.
 check_os() {
-  local release="${ROOT}/etc/os-release" arch="${ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}" id codename
-  [[ -r "$release" ]] || die "cannot read $release: is this Raspberry Pi OS?"
+  local release="${ROOT}/etc/os-release" id
+  OS_ARCH="${ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}"
+  [[ -r "$release" ]] || die "cannot read $release: is this Raspberry Pi OS or Debian?"
   id=$(sed -n 's/^ID=//p' "$release" | tr -d '"')
-  codename=$(sed -n 's/^VERSION_CODENAME=//p' "$release" | tr -d '"')
-  [[ "$id" == raspbian || "$id" == debian ]] || die "unsupported OS \"$id\": Raspberry Pi OS (Debian) Bookworm is required"
-  [[ "$codename" == bookworm ]] || die "unsupported release \"$codename\": Raspberry Pi OS Bookworm is required (Pi 3B+/4/5)"
-  [[ " $1 " == *" $arch "* ]] || die "unsupported architecture \"$arch\": one of $1 is required"
-  say "ok: $id $codename on $arch"
+  OS_CODENAME=$(sed -n 's/^VERSION_CODENAME=//p' "$release" | tr -d '"')
+  [[ " $1 " == *" $id "* ]] || die "unsupported OS \"$id\": $4 is required"
+  [[ " $2 " == *" $OS_CODENAME "* ]] || die "unsupported release \"$OS_CODENAME\": $4 is required"
+  [[ " $3 " == *" $OS_ARCH "* ]] || die "unsupported architecture \"$OS_ARCH\": one of $3 is required (Node.js 24 has no 32-bit ARM build: use the 64-bit OS)"
+  say "ok: $id $OS_CODENAME on $OS_ARCH"
+}
+
+# check_pi: a Raspberry Pi 5, 4 (or 400/500, CM4/CM5) or 3B+, read from the device tree
+check_pi() {
+  local f="${ROOT}/proc/device-tree/model" model
+  [[ -r "$f" ]] || die "cannot read /proc/device-tree/model: a kiosk is a Raspberry Pi 5, 4 or 3B+"
+  model=$(tr -d '\0' < "$f")
+  case "$model" in
+    # "Raspberry Pi 5" and "4" include the 500 and 400 keyboards
+    "Raspberry Pi 5"*|"Raspberry Pi Compute Module 5"*|"Raspberry Pi 4"*|"Raspberry Pi Compute Module 4"*|"Raspberry Pi 3 Model B Plus"*) say "ok: $model" ;;
+    *) die "unsupported board \"$model\": a Raspberry Pi 5, 4 or 3B+ is required" ;;
+  esac
 }
 
 ensure_group() {
@@ -87,14 +102,124 @@ install_app() {
   if [[ "${DRY_RUN:-0}" != 1 ]]; then (cd "$dest" && npm ci --omit=dev --no-audit --no-fund) && cp "$src/package-lock.json" "$dest/node_modules/.package-lock.json.chot"; fi
 }
 
+# Node.js 24 LTS from NodeSource's apt repository (https://deb.nodesource.com/node_24.x), so that apt upgrade brings
+# its security releases. The repository's signing key is fetched and used only if its fingerprint is this one;
+# apt then checks every package against it. No setup script is piped into a shell.
+NODE_MAJOR=24
+NODESOURCE_KEY_URL=https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key
+NODESOURCE_FPR=6F71F525282841EEDAF851B42F59B5F99B1BE0B4
+
+# key_fingerprint FILE: the fingerprint of the one primary key in an armoured key file; fails if there is not exactly one
+key_fingerprint() {
+  local home out
+  home=$(mktemp -d)
+  out=$(GNUPGHOME="$home" gpg --batch --quiet --show-keys --with-colons "$1" 2>/dev/null) || { rm -rf "$home"; return 1; }
+  rm -rf "$home"
+  [[ $(grep -c '^pub:' <<< "$out") == 1 ]] || return 1
+  awk -F: '$1 == "fpr" { print $10; exit }' <<< "$out"
+}
+
 ensure_node() {
-  if [[ -n "$ROOT" ]]; then say "skip: Node.js check (installing into $ROOT)"; return; fi
+  write_file /etc/apt/sources.list.d/nodesource.sources 644 "Types: deb
+URIs: https://deb.nodesource.com/node_${NODE_MAJOR}.x
+Suites: nodistro
+Components: main
+Signed-By: /etc/apt/keyrings/nodesource.gpg"
+  # Debian's own nodejs (20 on Trixie, 18 on Bookworm) must never win over NodeSource's
+  write_file /etc/apt/preferences.d/nodesource 644 "Package: nodejs
+Pin: origin deb.nodesource.com
+Pin-Priority: 600"
+  if [[ -n "$ROOT" ]]; then say "skip: NodeSource key and apt-get install nodejs (installing into $ROOT)"; return; fi
   local v
   v=$(node --version 2>/dev/null | sed 's/^v//; s/\..*//') || v=0
-  if [[ "${v:-0}" -ge 20 ]]; then say "ok: Node.js $(node --version)"; return; fi
-  change "install Node.js 20 from Debian backports or NodeSource (found ${v:-none})"
-  apply bash -c 'apt-get update -qq && (apt-get install -y -qq -t bookworm-backports nodejs npm || { curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y -qq nodejs; })'
-  [[ -x /usr/bin/node || "${DRY_RUN:-0}" == 1 ]] || die "Node.js 20 is not at /usr/bin/node after installing: the service units start /usr/bin/node"
+  if [[ -x /usr/bin/node && "${v:-0}" -ge "$NODE_MAJOR" ]]; then say "ok: Node.js $(node --version)"; return; fi
+  if [[ ! -s /etc/apt/keyrings/nodesource.gpg ]]; then
+    change "fetch NodeSource's signing key, check its fingerprint is $NODESOURCE_FPR"
+    if [[ "${DRY_RUN:-0}" != 1 ]]; then
+      local tmp fpr
+      tmp=$(mktemp)
+      curl -fsSL --proto '=https' "$NODESOURCE_KEY_URL" -o "$tmp" || { rm -f "$tmp"; die "cannot download $NODESOURCE_KEY_URL: check the network"; }
+      fpr=$(key_fingerprint "$tmp") || fpr="(not one key)"
+      [[ "$fpr" == "$NODESOURCE_FPR" ]] || { rm -f "$tmp"; die "NodeSource's key has fingerprint $fpr, expected $NODESOURCE_FPR: not installing it"; }
+      install -d -m 755 /etc/apt/keyrings
+      gpg --batch --yes --dearmor -o /etc/apt/keyrings/nodesource.gpg "$tmp"
+      chmod 644 /etc/apt/keyrings/nodesource.gpg
+      rm -f "$tmp"
+    fi
+  fi
+  change "apt-get install nodejs ${NODE_MAJOR}.x from NodeSource (found ${v:-none})"
+  apply bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs'
+  if [[ "${DRY_RUN:-0}" != 1 ]]; then
+    v=$(/usr/bin/node --version 2>/dev/null | sed 's/^v//; s/\..*//') || v=0
+    [[ "${v:-0}" -ge "$NODE_MAJOR" ]] || die "/usr/bin/node is $(/usr/bin/node --version 2>/dev/null || echo missing) after installing, not ${NODE_MAJOR}: check apt-cache policy nodejs"
+  fi
+}
+
+# ensure_timezone NAME: /etc/localtime and /etc/timezone (what timedatectl set-timezone writes)
+ensure_timezone() {
+  local tz="$1" zones="${ROOT}/usr/share/zoneinfo"
+  [[ -d "$zones" ]] || zones=/usr/share/zoneinfo
+  [[ "$tz" =~ ^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$ && -f "$zones/$tz" ]] || die "--tz \"$tz\" is not a time zone in $zones (e.g. Asia/Ho_Chi_Minh)"
+  if [[ "$(readlink "${ROOT}/etc/localtime" 2>/dev/null)" != "/usr/share/zoneinfo/$tz" ]]; then
+    change "set the time zone to $tz"
+    if [[ "${DRY_RUN:-0}" != 1 ]]; then mkdir -p "${ROOT}/etc"; ln -sfn "/usr/share/zoneinfo/$tz" "${ROOT}/etc/localtime"; fi
+  fi
+  write_file /etc/timezone 644 "$tz"
+}
+
+# ensure_line FILE LINE: appends LINE to a file owned by someone else (a desktop autostart) unless it is there
+ensure_line() {
+  local dest="${ROOT}$1"
+  if [[ -f "$dest" ]] && grep -qxF -- "$2" "$dest"; then return; fi
+  change "add to $1: $2"
+  if [[ "${DRY_RUN:-0}" != 1 ]]; then mkdir -p "$(dirname "$dest")"; printf '%s\n' "$2" >> "$dest"; fi
+}
+
+# no_line FILE PATTERN: removes the lines containing PATTERN (a fixed string)
+no_line() {
+  local dest="${ROOT}$1"
+  [[ -f "$dest" ]] && grep -qF -- "$2" "$dest" || return 0
+  change "remove the $2 line(s) from $1"
+  [[ "${DRY_RUN:-0}" == 1 ]] && return
+  local tmp; tmp=$(mktemp)
+  grep -vF -- "$2" "$dest" > "$tmp" || true
+  cat "$tmp" > "$dest"; rm -f "$tmp"
+}
+
+# give_to USER HOME RELATIVE-PATH: a file written into a user's home, and the folders made for it, belong to the user
+give_to() {
+  [[ "${DRY_RUN:-0}" == 1 || "$(id -u)" != 0 ]] && return
+  local ids p="$3"
+  ids=$(awk -F: -v u="$1" '$1 == u { print $3 ":" $4 }' "${ROOT}/etc/passwd")
+  while [[ -n "$p" && "$p" != . ]]; do
+    if [[ -e "${ROOT}$2/$p" && "$(stat -c %u "${ROOT}$2/$p")" == 0 ]]; then chown -h "$ids" "${ROOT}$2/$p"; fi
+    p=$(dirname "$p")
+  done
+}
+
+# ensure_ini FILE SECTION KEY VALUE: sets one key of an ini file (wayfire.ini, lightdm.conf), keeping the rest
+ensure_ini() {
+  local dest="${ROOT}$1" section="$2" key="$3" value="$4"
+  if [[ -f "$dest" ]] && awk -v s="[$section]" -v k="$key" -v v="$value" '
+      $0 == s { in_s = 1; next } /^\[/ { in_s = 0 }
+      in_s { line = $0; sub(/[ \t]*=.*/, "", line); if (line == k) { val = $0; sub(/^[^=]*=[ \t]*/, "", val); if (val == v) found = 1 } }
+      END { exit found ? 0 : 1 }' "$dest"; then return; fi
+  change "set $key = $value in [$section] of $1"
+  [[ "${DRY_RUN:-0}" == 1 ]] && return
+  mkdir -p "$(dirname "$dest")"; touch "$dest"
+  local tmp; tmp=$(mktemp)
+  # a new key goes at the end of its section, before the blank lines that separate it from the next
+  awk -v s="[$section]" -v k="$key" -v v="$value" '
+    function put() { if (!done) { print k " = " v; done = 1 } }
+    function blanks() { for (; held > 0; held--) print "" }
+    $0 == s { blanks(); print; in_s = 1; seen = 1; next }
+    /^\[/ { if (in_s) put(); in_s = 0 }
+    /^[ \t]*$/ { held++; next }
+    { blanks() }
+    in_s { line = $0; sub(/[ \t]*=.*/, "", line); if (line == k) { put(); next } }
+    { print }
+    END { if (in_s) put(); else if (!seen) { if (NR) print ""; print s; put() } blanks() }' "$dest" > "$tmp"
+  cat "$tmp" > "$dest"; rm -f "$tmp"
 }
 
 ensure_package() {

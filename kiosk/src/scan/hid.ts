@@ -1,9 +1,10 @@
 // Keyboard-mode (USB HID) scanners, the factory default of most models: read straight from the Linux input
 // device (/dev/input/by-id/*-event-kbd) as evdev key events, so the scanner works without a setup barcode.
 // Events are struct input_event: 24 bytes on 64-bit kernels (16 on 32-bit ARM), EV_KEY presses mapped through a
-// US layout with shift. ENTER ends a code. The device is not grabbed (that needs an ioctl Node cannot make), so
-// the keystrokes also reach the booth's screen, which has no text fields. A code with a key we cannot map is
-// dropped with a log line, never passed on half-read.
+// US layout with shift. ENTER ends a code. The device is not grabbed (EVIOCGRAB is an ioctl Node cannot make
+// without a native addon); instead provisioning's udev rule marks it LIBINPUT_IGNORE_DEVICE, so the desktop and
+// the officer screen never see its keystrokes. A code with a key we cannot map is dropped with a log line, never
+// passed on half-read.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ScanSource } from './source.js';
