@@ -39,7 +39,8 @@ if (missing.length) {
 
 const filter = process.argv[2] ? `.*${process.argv[2]}.*` : '';
 const pattern = `(protocol|lib|kiosk|hub|scripts)/test/${filter}.*\\.test\\.js$`;
-const child = spawn(process.execPath, ['node_modules/uvu/bin.js', 'dist', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
+// CHOT_TEST_DIST: another build folder (each engineer builds into their own dist-NAME)
+const child = spawn(process.execPath, ['node_modules/uvu/bin.js', process.env.CHOT_TEST_DIST ?? 'dist', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 child.stdout.on('data', (d) => { process.stdout.write(d); out += d.toString(); });
 child.on('close', (code) => {
