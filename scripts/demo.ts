@@ -13,7 +13,6 @@ import {
 } from '../protocol/src/index.js';
 import { Hub } from '../hub/src/hub.js';
 import { checkHubConfig } from '../hub/src/config.js';
-import { DeviceRegistry } from '../hub/src/devices.js';
 import { Kiosk } from '../kiosk/src/kiosk.js';
 import { checkConfig } from '../kiosk/src/config.js';
 import { SimGpio } from '../kiosk/src/gpio/sim.js';
@@ -47,11 +46,12 @@ const statusV1 = buildStatusList(1, t, [], []);
 writeFileSync(join(lists, 'status.cose'), signStatusList(statusV1, root.privateKey));
 
 // the hub, its two kiosks and an operator
-const reg = new DeviceRegistry(join(dir, 'hub', 'devices.json'));
-const booths = [{ id: 'hcm-q1-001', area: '79/26734' }, { id: 'hcm-thuduc-002', area: '79/26800' }];
-const secrets = await Promise.all(booths.map(async (b) => (await reg.add(b.id, b.area)).secret));
-const operator = await reg.addAccount('demo', 'operator');
 const hub = await Hub.start(checkHubConfig({ dataDir: join(dir, 'hub'), mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } }), log);
+const booths = [{ id: 'hcm-q1-001', area: '79/26734' }, { id: 'hcm-thuduc-002', area: '79/26800' }];
+const secrets: string[] = [];
+for (const b of booths) secrets.push((await hub.admin.add(b.id, b.area)).secret);
+const operator = await hub.admin.addAccount('demo', 'operator');
+await hub.reloadRegistry();
 const ntp = join(dir, 'ntp-synchronized');
 writeFileSync(ntp, ''); // the demo machine's clock is trusted
 const kiosks = await Promise.all(booths.map(async (b, i) => {
@@ -125,7 +125,7 @@ const feed = setInterval(() => { const k = kiosks[Math.floor(Math.random() * kio
 const f0 = setTimeout(async () => {
   const v2 = buildStatusList(2, now(), [[turnsF0, 'F0']], []);
   writeFileSync(join(lists, 'status-delta.cose'), signStatusDelta(makeDelta(statusV1, v2), root.privateKey));
-  await hub.broker.publishRetained(topics.statusDelta, readFileSync(join(lists, 'status-delta.cose')));
+  await hub.broker.publish(topics.statusDelta, readFileSync(join(lists, 'status-delta.cose')), true);
   log('demo: the health authority marked Bùi Thị Hoa F0 (status list v2): her pass is red from now on');
 }, 3000);
 
@@ -148,7 +148,7 @@ if (values.seconds) {
     // let every kiosk's journal drain to the hub, then compare
     const end = Date.now() + 15_000;
     while (kiosks.some((k) => k.kiosk.journal.pending > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    const fig = hub.figures.report(localDay(Date.now(), hub.config.timeZone)).nationwide;
+    const fig = (await hub.view().report(localDay(Date.now(), hub.config.timeZone), localDay(Date.now(), hub.config.timeZone))).nationwide;
     console.log(JSON.stringify({ signalled, hub: { scans: fig.scans, green: fig.green, red: fig.red, reasons: fig.reasons }, backlog: kiosks.map((k) => k.kiosk.journal.pending) }));
     await stop(0);
   }, Number(values.seconds) * 1000);

@@ -16,9 +16,12 @@ const tools = [
   ['useradd', 'passwd'], // provisioning into a temporary root
   ['ffmpeg', 'ffmpeg'], // plays a video as if it were the camera
   ['chromium', 'chromium'], // the dashboard test drives Debian's Chromium with playwright-core
+  ['/usr/lib/postgresql/*/bin/initdb', 'postgresql'], // the store contract and fault tests start their own PostgreSQL
+  ['mosquitto', 'mosquitto'], // the reference broker of bench:hub
 ];
 
 function have(cmd) {
+  if (cmd.startsWith('/')) return spawnSync('sh', ['-c', `ls ${cmd}`], { stdio: 'ignore' }).status === 0;
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

@@ -1,118 +1,130 @@
 // The hub's embedded MQTT broker (aedes). Each kiosk logs in with its own credentials and may publish only
-// under its own topic tree; a kiosk publishing as another is refused and logged. Scans are made durable inside
-// authorizePublish, before aedes sends the PUBACK (aedes acknowledges QoS 1 before any 'publish' handler runs,
-// so a hub that died right after would lose a scan the kiosk thinks delivered). The hub then also sends an
-// application ack by scan id on the kiosk's ack topic: that is what the kiosk journals as delivered.
-import { createServer, type Server } from 'node:net';
+// under its own topic tree; accounts get what their role needs and nothing a kiosk has. Scans go to the ingest
+// steps (ingest.ts) from inside authorizePublish, because aedes sends the PUBACK for QoS 1 as soon as that returns:
+// a hub that died right after would lose a scan the kiosk thinks delivered. The hub then also sends an application
+// ack by scan id on the kiosk's ack topic: that is what the kiosk journals as delivered.
+import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Aedes, type Client, type AedesPublishPacket, type Subscription } from 'aedes';
-import { parseKioskStatus, parseKioskTopic, parseScanBatch, topics, type KioskStatus } from '../../protocol/src/index.js';
-import type { DeviceRegistry } from './devices.js';
-import type { ScanStore } from './store/scans.js';
+import { parseKioskStatus, parseKioskTopic, topics, type KioskStatus } from '../../protocol/src/index.js';
+import type { Credentials } from './credentials.js';
+import type { Ingest } from './ingest.js';
+import { LoginGuard, RateLimit } from './limits.js';
 
 export interface BrokerOptions {
   host: string;
   port: number;
+  /** the plain port listens unless TLS is on and this is false */
+  plain: boolean;
   tls?: { port: number; cert: string; key: string };
-  log: (line: string) => void;
+  log: (line: string, level?: 'info' | 'warn' | 'error') => void;
 }
 
 export interface BrokerStats {
   rejected: number;
   refusedPublish: number;
   refusedConnect: number;
-  scansIn: number;
+  rateLimited: number;
+  oversize: number;
 }
+
+/** The largest CONNECT a client may send before it has logged in, and the largest packet after. */
+export const MAX_CONNECT_BYTES = 2048;
+export const MAX_PACKET_BYTES = 300 * 1024;
 
 type Who = { kind: 'kiosk'; id: string } | { kind: 'doctor'; id: string } | { kind: 'account'; name: string; role: 'operator' | 'service' };
 
 export class HubBroker {
-  readonly stats: BrokerStats = { rejected: 0, refusedPublish: 0, refusedConnect: 0, scansIn: 0 };
+  readonly stats: BrokerStats = { rejected: 0, refusedPublish: 0, refusedConnect: 0, rateLimited: 0, oversize: 0 };
   readonly online = new Map<string, KioskStatus & { lastSeen: number }>();
   /** kiosk ids with an open MQTT connection now */
   readonly connected = new Set<string>();
+  readonly guard = new LoginGuard({ perSourceBurst: 30, perSourcePerMinute: 30, perNameBurst: 10, perNamePerMinute: 10 });
+  /** new connections per source address: a flood is cut before any packet is read */
+  private readonly connects = new RateLimit(2000, 6000);
+  private readonly who = new WeakMap<Client, Who>();
   private servers: Array<Server | TlsServer> = [];
-  private constructor(readonly aedes: Aedes, private readonly opts: BrokerOptions) {}
+  readonly aedes: Aedes;
 
-  static async create(devices: DeviceRegistry, scans: ScanStore, opts: BrokerOptions, onStatus?: (s: KioskStatus) => void): Promise<HubBroker> {
-    const who = new WeakMap<Client, Who>();
+  private constructor(aedes: Aedes, private readonly opts: BrokerOptions) { this.aedes = aedes; }
+
+  static async create(credentials: Credentials, ingest: Ingest, opts: BrokerOptions): Promise<HubBroker> {
     const log = opts.log;
-    let hub: HubBroker;
+    let hub!: HubBroker;
+    /** packets refused after their PUBACK (a bad batch): never forwarded, never retained */
+    const dropped = new WeakSet<object>();
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         const name = username ?? '';
-        const secret = password ? password.toString() : '';
-        devices.authenticate(name, secret).then((r) => {
-          if (!r) {
-            hub.stats.refusedConnect++;
-            log(`broker: refused ${client.id} from ${remote(client)}: wrong user or password for ${JSON.stringify(name)}`);
-            const e = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
-            return done(e as never, false);
-          }
+        const source = remote(client);
+        const refuse = (code: number, why: string, level: 'info' | 'warn' = 'warn') => {
+          hub.stats.refusedConnect++;
+          log(`broker: refused ${JSON.stringify(client.id)} from ${source}: ${why}`, level);
+          done(Object.assign(new Error(why), { returnCode: code }) as never, false);
+        };
+        // a kiosk's keyed-hash check costs microseconds: kiosks behind the address of a flood still get in
+        if (!credentials.cheap(name) && !hub.guard.admit(source, name)) {
+          hub.stats.rateLimited++;
+          // one line per refusal would let a flood fill the journal: the count is in /metrics
+          return done(Object.assign(new Error('too many failed logins'), { returnCode: 5 }) as never, false);
+        }
+        credentials.check(name, password ? password.toString() : '').then((r) => {
+          if (!r) { hub.guard.failed(source, name); return refuse(4, `wrong user or password for ${JSON.stringify(name.slice(0, 64))}`); }
           // chot doctor checks a kiosk's credentials as ID~doctor: logging in as the kiosk itself would take over
           // the running kiosk's session. A doctor connection may do nothing else.
-          if (r.kind === 'kiosk' && client.id === `${r.device.id}~doctor`) {
-            who.set(client, { kind: 'doctor', id: r.device.id });
-            return done(null, true);
-          }
-          if (r.kind === 'kiosk' && client.id !== r.device.id) {
-            hub.stats.refusedConnect++;
-            log(`broker: refused kiosk ${r.device.id}: its client id must be its kiosk id, got ${JSON.stringify(client.id)}`);
-            return done(Object.assign(new Error('client id must be the kiosk id'), { returnCode: 2 }) as never, false);
-          }
-          who.set(client, r.kind === 'kiosk' ? { kind: 'kiosk', id: r.device.id } : { kind: 'account', name: r.account.name, role: r.account.role });
+          if (r.kind === 'kiosk' && client.id === `${r.device.id}~doctor`) { hub.who.set(client, { kind: 'doctor', id: r.device.id }); return done(null, true); }
+          if (r.kind === 'kiosk' && client.id !== r.device.id) return refuse(2, `kiosk ${r.device.id} must use its kiosk id as client id, got ${JSON.stringify(client.id)}`);
+          // an account must not take a kiosk's client id: aedes would disconnect the kiosk
+          if (r.kind === 'account' && (credentials.device(client.id) || client.id.endsWith('~doctor'))) return refuse(2, `account ${r.account.name} may not use the client id of kiosk ${JSON.stringify(client.id)}`);
+          hub.who.set(client, r.kind === 'kiosk' ? { kind: 'kiosk', id: r.device.id } : { kind: 'account', name: r.account.name, role: r.account.role });
           done(null, true);
-        }, (e) => done(e, false));
+        }, (e: Error) => done(e as never, false));
       },
       authorizePublish: (client, packet, done) => {
-        const w = client ? who.get(client) : undefined;
         if (!client) return done(null); // the broker's own publishes (acks, lists, configs)
-        if (!w || w.kind === 'doctor') return done(new Error('not allowed'));
+        const w = hub.who.get(client);
+        const refuse = (why: string) => {
+          hub.stats.refusedPublish++;
+          log(`broker: refused a publish to ${JSON.stringify(packet.topic.slice(0, 200))} by ${w?.kind === 'account' ? `account ${w.name}` : `kiosk ${w?.id ?? client.id}`}: ${why}`, 'warn');
+          done(new Error(why));
+        };
+        // only the hub publishes to the broadcast topics (signed lists come from its own files); accounts read
+        if (!w || w.kind !== 'kiosk') return refuse('only kiosks publish, each under its own topics');
         const t = parseKioskTopic(packet.topic);
-        if (w.kind === 'account') {
-          if (w.role === 'service' && packet.topic.startsWith(topics.broadcastPrefix)) return done(null);
-          hub.stats.refusedPublish++;
-          log(`broker: refused a publish by ${w.name} to ${packet.topic}: accounts may not publish there`);
-          return done(new Error('not allowed'));
-        }
-        if (!t || t.kiosk !== w.id || (t.kind !== 'scans' && t.kind !== 'status')) {
-          hub.stats.refusedPublish++;
-          log(`broker: refused kiosk ${w.id} publishing to ${packet.topic}${t && t.kiosk !== w.id ? ` (as kiosk ${t.kiosk})` : ''}`);
-          return done(new Error('not allowed'));
-        }
+        if (!t || t.kiosk !== w.id || (t.kind !== 'scans' && t.kind !== 'status')) return refuse(t && t.kiosk !== w.id ? `kiosk ${w.id} may not publish as kiosk ${t.kiosk}` : 'not a topic a kiosk publishes to');
+        packet.retain = false; // nothing a kiosk sends is kept for later subscribers
         if (t.kind === 'status') {
           const s = parseKioskStatus(packet.payload as Buffer);
-          if (!s.ok || s.value.kiosk !== w.id) { hub.stats.rejected++; log(`broker: rejected a status from ${w.id}: ${s.ok ? 'names another kiosk' : s.error}`); return done(null); }
+          if (!s.ok || s.value.kiosk !== w.id) {
+            hub.stats.rejected++;
+            dropped.add(packet);
+            log(`broker: rejected a status from ${w.id}: ${s.ok ? 'names another kiosk' : JSON.stringify(s.error.slice(0, 200))}`, 'warn');
+            return done(null);
+          }
           hub.online.set(w.id, { ...s.value, lastSeen: Date.now() });
-          onStatus?.(s.value);
           return done(null);
         }
-        const batch = parseScanBatch(packet.payload as Buffer);
-        if (!batch.ok || batch.value.kiosk !== w.id) {
-          // counted and logged with the sender, never stored, never in the figures, never a crash
-          hub.stats.rejected++;
-          log(`broker: rejected a scan batch from ${w.id}: ${batch.ok ? `names kiosk ${batch.value.kiosk}` : batch.error}`);
-          return done(null);
-        }
-        hub.stats.scansIn += batch.value.scans.length;
         const seen = hub.online.get(w.id);
         if (seen) seen.lastSeen = Date.now();
-        scans.accept(w.id, batch.value.scans).then(() => {
-          // on disk: now PUBACK (done) and the application ack
-          done(null);
-          aedes.publish({ cmd: 'publish', topic: topics.ack(w.id), payload: Buffer.from(JSON.stringify({ v: 1, ids: batch.value.scans.map((s) => s.id), t: Date.now() })), qos: 1, retain: false, dup: false } as AedesPublishPacket, () => {});
-        }, (e) => { log(`broker: could not store scans from ${w.id}: ${(e as Error).message}`); done(e as Error); });
+        ingest.batch(w.id, packet.payload as Buffer).then((r) => {
+          if (r === 'rejected') { hub.stats.rejected++; dropped.add(packet); }
+          done(null); // committed: now the PUBACK
+        }, (e: Error) => done(e)); // not committed: no PUBACK, the connection closes, the kiosk sends again
       },
+      authorizeForward: (_client, packet) => (dropped.has(packet) ? null : packet),
       authorizeSubscribe: (client, sub: Subscription, done) => {
-        const w = who.get(client);
+        const w = hub.who.get(client);
         if (!w) return done(new Error('not authenticated'), null);
-        if (w.kind === 'account') return done(null, sub);
-        if (w.kind === 'doctor') return done(null, null);
         const t = parseKioskTopic(sub.topic);
-        const ok = sub.topic.startsWith(topics.broadcastPrefix) && !/[#+]/.test(sub.topic) || (t && t.kiosk === w.id && (t.kind === 'ack' || t.kind === 'config'));
+        const broadcast = sub.topic.startsWith(topics.broadcastPrefix) && !/[#+]/.test(sub.topic);
+        let ok: boolean;
+        if (w.kind === 'doctor') ok = false;
+        else if (w.kind === 'kiosk') ok = broadcast || !!(t && t.kiosk === w.id && (t.kind === 'ack' || t.kind === 'config'));
+        // operators and services watch kiosk status and the lists; never $SYS, never a wildcard over everything
+        else ok = broadcast || sub.topic === `${topics.kioskPrefix}+/status` || (!!t && t.kind === 'status');
         if (!ok) {
-          log(`broker: refused kiosk ${w.id} subscribing to ${sub.topic}`);
+          log(`broker: refused ${w.kind === 'account' ? `account ${w.name}` : `kiosk ${w.id}`} subscribing to ${JSON.stringify(sub.topic.slice(0, 200))}`, 'warn');
           return done(null, null);
         }
         done(null, sub);
@@ -120,14 +132,14 @@ export class HubBroker {
     });
     hub = new HubBroker(aedes, opts);
     aedes.on('clientReady', (client) => {
-      const w = who.get(client);
+      const w = hub.who.get(client);
       if (w?.kind !== 'kiosk') return;
       hub.connected.add(w.id);
       const s = hub.online.get(w.id);
       hub.online.set(w.id, { ...(s ?? { v: 1, kiosk: w.id, at: Date.now() }), online: true, lastSeen: Date.now() });
     });
     aedes.on('clientDisconnect', (client) => {
-      const w = who.get(client);
+      const w = hub.who.get(client);
       if (w?.kind !== 'kiosk') return;
       hub.connected.delete(w.id);
       const s = hub.online.get(w.id);
@@ -136,21 +148,50 @@ export class HubBroker {
     return hub;
   }
 
-  async listen(): Promise<{ port: number; tlsPort?: number }> {
+  /** Hands a new connection to aedes, with the packet-size gate in front of its parser. */
+  private accept(socket: Socket): void {
     // TCP_NODELAY: the hub answers a scan batch with two small writes (PUBACK, then the ack message); with
-    // Nagle on, the second waits for the kiosk's delayed ACK, about 40–90 ms per batch (measured: p50 92 ms → see README)
-    const tcp = createServer((socket) => { socket.setNoDelay(true); this.aedes.handle(socket); });
-    await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(this.opts.port, this.opts.host, () => resolve()); });
-    this.servers.push(tcp);
-    const port = (tcp.address() as { port: number }).port;
-    let tlsPort: number | undefined;
-    if (this.opts.tls) {
-      const tls = createTlsServer({ cert: readFileSync(this.opts.tls.cert), key: readFileSync(this.opts.tls.key) }, (socket) => { socket.setNoDelay(true); this.aedes.handle(socket); });
-      await new Promise<void>((resolve, reject) => { tls.once('error', reject); tls.listen(this.opts.tls!.port, this.opts.host, () => resolve()); });
-      this.servers.push(tls);
-      tlsPort = (tls.address() as { port: number }).port;
+    // Nagle on, the second waits for the kiosk's delayed ACK, about 40–90 ms per batch
+    socket.setNoDelay(true);
+    const source = socket.remoteAddress ?? 'unknown';
+    if (!this.connects.take(source)) { this.stats.rateLimited++; socket.destroy(); return; }
+    const client = this.aedes.handle(socket) as unknown as Client & { _parser: { _parseLength(): boolean; packet: { cmd?: string; length: number } } };
+    // aedes has no size limit: mqtt-packet buffers a whole packet however long its header says it is. The length is
+    // known as soon as the fixed header is read, so the gate closes the connection there, before any body arrives.
+    const parser = client._parser;
+    const parseLength = parser._parseLength.bind(parser);
+    parser._parseLength = () => {
+      const ok = parseLength();
+      if (ok) {
+        const limit = this.who.has(client) ? MAX_PACKET_BYTES : MAX_CONNECT_BYTES;
+        if (parser.packet.length > limit) {
+          this.stats.oversize++;
+          this.opts.log(`broker: closed a connection from ${source}: a ${parser.packet.cmd ?? ''} packet of ${parser.packet.length} bytes is more than ${limit}`, 'warn');
+          socket.destroy();
+          return false;
+        }
+      }
+      return ok;
+    };
+  }
+
+  async listen(): Promise<{ port?: number; tlsPort?: number }> {
+    const listen = (server: Server | TlsServer, port: number) => new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.opts.host, () => resolve((server.address() as { port: number }).port));
+    });
+    let port: number | undefined, tlsPort: number | undefined;
+    if (!this.opts.tls || this.opts.plain) {
+      const tcp = createServer((s) => this.accept(s));
+      port = await listen(tcp, this.opts.port);
+      this.servers.push(tcp);
     }
-    this.opts.log(`broker: MQTT on ${this.opts.host}:${port}${tlsPort ? `, TLS on ${tlsPort}` : ''}`);
+    if (this.opts.tls) {
+      const tls = createTlsServer({ cert: readFileSync(this.opts.tls.cert), key: readFileSync(this.opts.tls.key) }, (s) => this.accept(s));
+      tlsPort = await listen(tls, this.opts.tls.port);
+      this.servers.push(tls);
+    }
+    this.opts.log(`broker: MQTT${port !== undefined ? ` on ${this.opts.host}:${port}` : ''}${tlsPort !== undefined ? `${port !== undefined ? ',' : ''} TLS on ${this.opts.host}:${tlsPort}` : ''}${this.opts.tls && !this.opts.plain ? ' (plain MQTT off: mqtt.plain is false)' : ''}`);
     return { port, tlsPort };
   }
 
@@ -160,8 +201,9 @@ export class HubBroker {
     return new Promise((resolve, reject) => this.aedes.publish({ cmd: 'publish', topic, payload: body, qos: 1, retain, dup: false } as AedesPublishPacket, (e) => (e ? reject(e) : resolve())));
   }
 
-  publishRetained(topic: string, payload: Uint8Array | string): Promise<void> {
-    return this.publish(topic, payload, true);
+  /** The application acknowledgement: these scan ids are stored, the kiosk may forget them. */
+  ack(kiosk: string, ids: string[]): void {
+    this.aedes.publish({ cmd: 'publish', topic: topics.ack(kiosk), payload: Buffer.from(JSON.stringify({ v: 1, ids, t: Date.now() })), qos: 1, retain: false, dup: false } as AedesPublishPacket, () => {});
   }
 
   /** Cuts a kiosk off (revoked): its connection is closed; authenticate refuses it from now on. */

@@ -8,8 +8,9 @@ export interface HubConfig {
   dataDir: string;
   timeZone: string;
   retentionDays: number;
-  mqtt: { host: string; port: number; tlsPort: number; cert?: string; key?: string };
-  http: { host: string; port: number };
+  mqtt: { host: string; port: number; tlsPort: number; cert?: string; key?: string; plain?: boolean; publicUrl?: string };
+  http: { host: string; port: number; publicUrl?: string };
+  store: { kind: 'sqlite' | 'postgres'; path?: string; url?: string };
   silentAfterSeconds: number;
 }
 
@@ -18,10 +19,12 @@ export class HubConfigError extends Error {}
 const validate = new Ajv({ useDefaults: true, strict: false }).compile(createRequire(import.meta.url)('../../../hub/config.schema.json') as object);
 
 export function checkHubConfig(doc: unknown, source = 'hub config'): HubConfig {
-  if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const k of ['mqtt', 'http']) (doc as Record<string, unknown>)[k] ??= {};
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const k of ['mqtt', 'http', 'store']) (doc as Record<string, unknown>)[k] ??= {};
   if (!validate(doc)) throw new HubConfigError(formatSchemaError(validate.errors![0], doc, source));
   const c = doc as HubConfig;
   if (!!c.mqtt.cert !== !!c.mqtt.key) throw new HubConfigError(`${source}: mqtt.cert and mqtt.key go together: set both for TLS, or neither`);
+  if (c.store.kind === 'postgres' && !c.store.url) throw new HubConfigError(`${source}: store.kind is "postgres": set store.url, e.g. "postgres://chot@127.0.0.1:5432/chot"`);
+  if (c.mqtt.plain === false && !c.mqtt.cert) throw new HubConfigError(`${source}: mqtt.plain is false but TLS is not set up (mqtt.cert, mqtt.key): kiosks could not connect at all`);
   return c;
 }
 

@@ -1,70 +1,130 @@
-// The hub: one process that embeds the MQTT broker, stores every kiosk's scans exactly once, feeds the kiosks
-// their lists and configs, and (hub/README.md) keeps the figures and serves the dashboard.
+// The hub: one place builds every part (store, credentials, ingest, broker, web side) and starts them in order;
+// stop() takes them down in reverse. The store is the truth; the broker, the ingest steps and the web side keep
+// nothing that a restart would miss.
 import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
 import { join } from 'node:path';
-import { topics } from '../../protocol/src/index.js';
+import { localDay, topics } from '../../protocol/src/index.js';
 import type { HubConfig } from './config.js';
-import { DeviceRegistry } from './devices.js';
+import { Credentials } from './credentials.js';
+import { DeviceAdmin } from './devices.js';
 import { HubBroker } from './broker.js';
-import { ScanStore } from './store/scans.js';
-import { Figures } from './figures.js';
-import { LowdbFiguresStorage } from './store/figures-lowdb.js';
-import { HubHttp } from './http/server.js';
+import { Ingest } from './ingest.js';
+import { reportFrom } from './figures.js';
+import { HubHttp, fleetOf, type HubView } from './http/server.js';
+import { openStore, type HubStore } from './store/port.js';
+import { importFileStore } from './store/import-files.js';
+
+export type Log = (line: string, level?: 'info' | 'warn' | 'error') => void;
+
+export function storeConfig(config: HubConfig) {
+  return { kind: config.store.kind, path: config.store.path ?? join(config.dataDir, 'hub.db'), url: config.store.url, timeZone: config.timeZone };
+}
 
 export class Hub {
-  private constructor(readonly config: HubConfig, readonly devices: DeviceRegistry, readonly scans: ScanStore, readonly broker: HubBroker, readonly figures: Figures, private readonly log: (l: string) => void) {}
-
   http: HubHttp | null = null;
-  mqttPort = 0;
+  broker!: HubBroker;
+  ingest!: Ingest;
+  readonly credentials = new Credentials();
+  readonly admin: DeviceAdmin;
+  ports: { mqtt?: number; mqttTls?: number; http: number } = { http: 0 };
+  /** bumped by every commit that stored something: the live feed compares it */
+  version = 0;
+  private registryVersion = -1;
+  private timers: NodeJS.Timeout[] = [];
 
-  static async start(config: HubConfig, log: (l: string) => void): Promise<Hub & { ports: { mqtt: number; mqttTls?: number; http: number } }> {
-    const devices = new DeviceRegistry(join(config.dataDir, 'devices.json'));
-    const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays, log });
-    const figures = new Figures(config.timeZone, new LowdbFiguresStorage(join(config.dataDir, 'figures.json')), (id) => devices.get(id)?.area);
-    await figures.load();
-    // the raw files are the truth: the days they cover are counted again from them, each scan once. Files past
-    // the retention go first, so their days keep the figures saved with lowdb rather than losing them.
-    scans.prune(Date.now());
-    figures.recountFrom(scans);
-    await figures.flush();
-    scans.on('stored', (s) => { figures.add(s.k, s); figures.scheduleSave(); });
-    const broker = await HubBroker.create(devices, scans, {
-      host: config.mqtt.host, port: config.mqtt.port, log,
+  private constructor(readonly config: HubConfig, readonly store: HubStore, private readonly log: Log) {
+    this.admin = new DeviceAdmin(store);
+  }
+
+  static async start(config: HubConfig, log: Log): Promise<Hub> {
+    const store = await openStore(storeConfig(config), log);
+    const hub = new Hub(config, store, log);
+    try {
+      await hub.startParts();
+    } catch (e) {
+      await hub.stop().catch(() => {});
+      throw e;
+    }
+    return hub;
+  }
+
+  private async startParts(): Promise<void> {
+    const { config, store, log } = this;
+    await importFileStore(config.dataDir, store, config.timeZone, log);
+    await this.prune();
+    await this.reloadRegistry();
+    this.ingest = new Ingest({
+      store, timeZone: config.timeZone, retentionDays: config.retentionDays, log,
+      ack: (kiosk, ids) => this.broker.ack(kiosk, ids),
+      stored: () => { this.version++; },
+    });
+    this.broker = await HubBroker.create(this.credentials, this.ingest, {
+      host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log,
       tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
     });
-    const hub = new Hub(config, devices, scans, broker, figures, log);
     // Configs are sent when a kiosk subscribes to its config topic, not retained: aedes' in-memory persistence tests
     // every retained message against every new subscription, and 10,000 retained configs made 10,000 kiosk
     // subscriptions cost 10^8 topic matches (bench:hub: 2,468 scans/s and a 66 s p99 at 10,000 connections).
-    broker.aedes.on('subscribe', (subs, client) => {
-      if (client && subs.some((s) => s.topic === topics.config(client.id))) void hub.sendConfig(client.id);
+    this.broker.aedes.on('subscribe', (subs, client) => {
+      if (client && subs.some((s) => s.topic === topics.config(client.id))) void this.sendConfig(client.id);
     });
-    const ports = await broker.listen();
-    hub.mqttPort = ports.port;
-    hub.http = new HubHttp(hub, log);
-    const httpPort = await hub.http.listen(config.http.host, config.http.port);
-    await hub.publishLists();
-    await hub.publishConfigs();
-    // chot device add / revoke write the registry; a revoked kiosk is cut off within a second
-    watchFile(devices.path, { interval: 500 }, () => void hub.reloadDevices());
+    const ports = await this.broker.listen();
+    this.http = new HubHttp(this.view(), log);
+    const httpPort = await this.http.listen(config.http.host, config.http.port);
+    this.ports = { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort };
+    await this.publishLists();
+    // chot device add / revoke / account add write the store, from any process: the registry version tells
+    this.timers.push(setInterval(() => void this.reloadRegistry().catch((e: Error) => log(`hub: cannot read the devices from the store: ${e.message}`, 'warn')), 1000));
+    this.timers.push(setInterval(() => void this.prune().catch((e: Error) => log(`hub: retention: ${e.message}`, 'warn')), 3_600_000));
     // chot status import / chot trust sign write new lists here: publish them as they land
-    for (const f of hub.listFiles()) {
+    for (const f of this.listFiles()) {
       watchFile(f, { interval: 500 }, (cur, prev) => {
         // watchFile also fires for a file that does not exist yet: only a file that changed is news
         if (cur.mtimeMs === 0 || cur.mtimeMs === prev.mtimeMs) return;
-        void hub.publishLists().then(() => log(`hub: published the lists in ${join(config.dataDir, 'lists')}`));
+        void this.publishLists().then(() => log(`hub: published the lists in ${join(config.dataDir, 'lists')}`));
       });
     }
-    log(`hub: ready; ${devices.devices.length} devices, ${scans.stored} scans kept`);
-    return Object.assign(hub, { ports: { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort } });
+    log(`hub: ready; store ${store.describe}; ${this.credentials.allDevices().length} devices, ${await store.scanCount()} scans kept`);
   }
 
-  private async reloadDevices(): Promise<void> {
-    try { this.devices.reload(); } catch (e) { this.log(`hub: cannot reload ${this.devices.path}: ${(e as Error).message}`); return; }
-    for (const d of this.devices.devices) {
-      if (d.revokedAt && this.broker.disconnect(d.id)) this.log(`hub: device ${d.id} is revoked: disconnected`);
+  /** Raw scans past the retention go; their days keep their figures. */
+  private async prune(): Promise<void> {
+    const cutoff = localDay(Date.now() - this.config.retentionDays * 86_400_000, this.config.timeZone);
+    const n = await this.store.prune(cutoff);
+    if (n) this.log(`hub: retention: deleted ${n} raw scans of days before ${cutoff} (their figures stay)`);
+  }
+
+  /** Reads devices and accounts again if the store's registry version moved (polled every second). */
+  async reloadRegistry(): Promise<void> {
+    const v = await this.store.registryVersion();
+    if (v === this.registryVersion) return;
+    const before = new Map(this.credentials.allDevices().map((d) => [d.id, d]));
+    this.credentials.replace(await this.store.devices(), await this.store.accounts());
+    this.registryVersion = v;
+    if (!this.broker) return;
+    for (const d of this.credentials.allDevices()) {
+      const was = before.get(d.id);
+      if (d.revokedAt && !was?.revokedAt && this.broker.disconnect(d.id)) this.log(`hub: device ${d.id} is revoked: disconnected`, 'warn');
+      // a new secret (enrolment) or a changed area: the kiosk's session must start again with it
+      else if (was && (was.secret !== d.secret || was.area !== d.area) && this.broker.disconnect(d.id)) this.log(`hub: device ${d.id} changed: reconnecting it`);
+      if (!d.revokedAt && was?.area !== d.area) void this.sendConfig(d.id);
     }
-    await this.publishConfigs();
+  }
+
+  /** What the web side may see and do: read-only views, and enrolment. */
+  view(): HubView {
+    return {
+      config: this.config,
+      mqttPorts: () => this.ports,
+      version: () => this.version,
+      report: async (from, to) => reportFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
+      totals: (day) => this.store.totals(day, ['scans', 'green', 'red']),
+      fleet: () => fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds),
+      store: () => ({ up: this.ingest.available, describe: this.store.describe, error: this.ingest.lastError }),
+      check: (name, secret) => this.credentials.check(name, secret),
+      enrol: (token) => this.admin.enrol(token).then(async (r) => { await this.reloadRegistry(); return r; }),
+      stats: () => ({ broker: this.broker.stats, ingest: this.ingest.stats, scanCount: () => this.store.scanCount() }),
+    };
   }
 
   listFiles(): string[] {
@@ -76,27 +136,23 @@ export class Hub {
     const dir = join(this.config.dataDir, 'lists');
     for (const [file, topic] of [['trust.cose', topics.trust], ['status.cose', topics.statusList], ['status-delta.cose', topics.statusDelta]] as const) {
       const p = join(dir, file);
-      if (existsSync(p)) await this.broker.publishRetained(topic, new Uint8Array(readFileSync(p)));
+      if (existsSync(p)) await this.broker.publish(topic, new Uint8Array(readFileSync(p)), true);
     }
   }
 
   /** Sends a kiosk its config (QoS 1: a kiosk with a persistent session that is away gets it on return). */
   async sendConfig(id: string): Promise<void> {
-    const d = this.devices.get(id);
+    const d = this.credentials.device(id);
     if (!d || d.revokedAt) return;
     await this.broker.publish(topics.config(d.id), JSON.stringify({ v: 1, checkpoint: d.id, area: d.area, timeZone: this.config.timeZone }));
   }
 
-  async publishConfigs(): Promise<void> {
-    for (const d of this.devices.devices) await this.sendConfig(d.id);
-  }
-
   async stop(): Promise<void> {
-    unwatchFile(this.devices.path);
+    for (const t of this.timers) clearInterval(t);
     for (const f of this.listFiles()) unwatchFile(f);
     await this.http?.close();
-    await this.broker.close();
-    this.scans.close();
-    await this.figures.flush();
+    if (this.broker) await this.broker.close();
+    this.ingest?.stop();
+    await this.store.close();
   }
 }

@@ -63,7 +63,7 @@ test('chot hub export --csv gives the rows the API gives', async () => {
   assert.is(chot(['hub', 'export', '--day', 'yesterday', '--csv', '--config', hub.config]).code, 2);
 });
 
-test('MQTT over TLS: a kiosk with the CA connects on the TLS port; without it, it is refused', async () => {
+test('MQTT over TLS: a kiosk with the CA connects on the TLS port; without it, it is refused; the plain port is closed', async () => {
   const dir = w.dir;
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=chot test CA', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem')], { stdio: 'ignore' });
   execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'hub.key'), '-out', join(dir, 'hub.csr')], { stdio: 'ignore' });
@@ -75,7 +75,11 @@ test('MQTT over TLS: a kiosk with the CA connects on the TLS port; without it, i
   await stop(hub.proc);
   const tlsHub = start(['hub', 'run', '--config', config], 'hub-tls');
   try {
-    await waitFor('the TLS listener', () => tlsHub.log().includes(`TLS on ${tlsPort}`), 15_000);
+    await waitFor('the TLS listener', () => tlsHub.log().includes(`TLS on 127.0.0.1:${tlsPort}`), 15_000);
+    assert.match(tlsHub.log(), /plain MQTT off/);
+    let plain: Error | undefined;
+    try { (await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'booth-ops', username: 'booth-ops', password: pw, reconnectPeriod: 0, connectTimeout: 3000 })).end(true); } catch (e) { plain = e as Error; }
+    assert.ok(plain, 'kiosk credentials are not accepted in clear once TLS is on');
     const ok = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { clientId: 'booth-ops', username: 'booth-ops', password: pw, reconnectPeriod: 0, ca: readFileSync(join(dir, 'ca.pem')) });
     assert.ok(ok.connected);
     await ok.endAsync();

@@ -5,19 +5,18 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { buildStatusList, decodeSign1, encodeCbor, makeDelta, signStatusDelta, signTrustList, topics, unwrapEnvelope, wrapEnvelope, Tagged, PASS_PREFIX } from '../../protocol/src/index.js';
+import { buildStatusList, decodeSign1, encodeCbor, makeDelta, signStatusDelta, signTrustList, topics, localDay, unwrapEnvelope, wrapEnvelope, Tagged, PASS_PREFIX } from '../../protocol/src/index.js';
 import { checkConfig } from '../src/config.js';
 import { Kiosk } from '../src/kiosk.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { SimSource } from '../src/scan/source.js';
 import { Hub } from '../../hub/src/hub.js';
 import { checkHubConfig } from '../../hub/src/config.js';
-import { DeviceRegistry } from '../../hub/src/devices.js';
 import { makeWorld, waitFor, sleep } from './rig.js';
 
 const w = makeWorld('kiosk');
 const quiet = () => {};
-let hub: Hub & { ports: { mqtt: number } };
+let hub: Hub;
 let kiosk: Kiosk;
 let gpio: SimGpio;
 let scanner: SimSource;
@@ -26,9 +25,9 @@ let scanner: SimSource;
 test.before(() => setUp().catch((e) => { console.error('set-up failed:', e); throw e; }));
 
 async function setUp(): Promise<void> {
-  const reg = new DeviceRegistry(join(w.dir, 'hub', 'devices.json'));
-  const { secret } = await reg.add('booth-k', '79/26734');
-  hub = await Hub.start(checkHubConfig({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port: 0 } }), quiet);
+  hub = await Hub.start(checkHubConfig({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port: 0 }, http: { port: 0 } }), quiet);
+  const { secret } = await hub.admin.add('booth-k', '79/26734');
+  await hub.reloadRegistry();
   gpio = new SimGpio();
   scanner = new SimSource();
   const config = checkConfig({
@@ -103,7 +102,7 @@ test('a holder turned F0 after issue turns red through a status delta from the h
   const p = w.pass();
   assert.is((await scan(p.text)).verdict.verdict, 'green');
   const v1 = buildStatusList(1, 0, [], []), v2 = buildStatusList(2, 0, [[p.pass.holderToken, 'F0']], []);
-  await hub.broker.publishRetained(topics.statusDelta, signStatusDelta(makeDelta(v1, v2), w.root.privateKey));
+  await hub.broker.publish(topics.statusDelta, signStatusDelta(makeDelta(v1, v2), w.root.privateKey), true);
   await waitFor('status list v2', () => kiosk.store.status.version === 2);
   await sleep(350);
   const again = await scan(p.text);
@@ -112,7 +111,7 @@ test('a holder turned F0 after issue turns red through a status delta from the h
 
 test('a trust list signed by anyone but the root is refused, and the held list stays', async () => {
   const evil = generateKeyPairSync('ed25519');
-  await hub.broker.publishRetained(topics.trust, signTrustList(99, 0, [], evil.privateKey));
+  await hub.broker.publish(topics.trust, signTrustList(99, 0, [], evil.privateKey), true);
   await sleep(300);
   assert.is(kiosk.store.trust.version, 1);
   assert.is((await scan(w.pass().text)).verdict.verdict, 'green');
@@ -155,7 +154,9 @@ test('the officer button opens the gate and is journaled as an override that rea
   assert.is(kiosk.journal.stats.appended, before + 1);
   const id = kiosk.history[0].record.id;
   assert.is(kiosk.history[0].record.override, true);
-  await waitFor('the override at the hub', () => hub.scans.has('booth-k', id, kiosk.history[0].record.at));
+  await waitFor('the override delivered', () => kiosk.journal.pending === 0, 5000);
+  const kept = await hub.store.scansOfDay(localDay(kiosk.history[0].record.at, hub.config.timeZone));
+  assert.ok(kept.some((s) => s.id === id && s.k === 'booth-k' && s.override), 'the override is stored at the hub');
 });
 
 test('the heartbeat tells the hub its versions, backlog, clock and scanner', async () => {
@@ -171,7 +172,9 @@ test('the heartbeat tells the hub its versions, backlog, clock and scanner', asy
 test('every signalled scan reached the hub', async () => {
   await waitFor('an empty backlog', () => kiosk.journal.pending === 0, 5000);
   const ids = kiosk.history.map((h) => h.record);
-  for (const r of ids) assert.ok(hub.scans.has('booth-k', r.id, r.at), r.id);
+  const kept = new Set<string>();
+  for (const day of new Set(ids.map((r) => localDay(r.at, hub.config.timeZone)))) for (const s of await hub.store.scansOfDay(day)) kept.add(`${s.k}/${s.id}`);
+  for (const r of ids) assert.ok(kept.has(`booth-k/${r.id}`), r.id);
 });
 
 test.after(async () => {

@@ -2,8 +2,9 @@
 // process started here is killed when the test file ends.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -119,11 +120,21 @@ export function addDevice(w: World, id: string, area = '79/26734'): string {
   return JSON.parse(r.out).password as string;
 }
 
-/** Every scan the hub stored, from its raw daily files. */
+/** Every scan the hub stored, read from its SQLite store (the hub may be running: WAL lets a reader in). */
 export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean }> {
-  const dir = join(dataDir, 'scans');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  const path = join(dataDir, 'hub.db');
+  if (!existsSync(path)) return [];
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return (db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced FROM scans').all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number }>)
+      .map(({ synced, ...s }) => ({ ...s, clockSynced: !!synced }));
+  } catch (e) {
+    if (/no such table/.test((e as Error).message)) return [];
+    throw e;
+  } finally {
+    db.close();
+  }
 }
 
 export interface Pty { scanner: string; host: string; proc: ChildProcess; write(s: string): Promise<void>; stopWriting(): void; close(): Promise<void> }

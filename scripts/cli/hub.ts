@@ -1,9 +1,9 @@
 // chot hub run; chot device add | list | revoke; chot account add
-import { join } from 'node:path';
 import { parse, need, UsageError } from './usage.js';
 
 const HUB_USAGE = `usage: chot hub run [--config /etc/chot/hub.json]
-       chot hub export --day YYYY-MM-DD [--to YYYY-MM-DD] --csv|--json [--config FILE]   (figures, from the hub's data folder)`;
+       chot hub export --day YYYY-MM-DD [--to YYYY-MM-DD] --csv|--json [--config FILE]   (figures, from the hub's store)
+       chot hub recount --day YYYY-MM-DD [--config FILE]   (rebuilds a day's figures from its raw scans, prints what it corrected)`;
 const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--hub-web http://HUB:8090] [--qr FILE.png] [--token-hours 24] [--config FILE]
          (prints the kiosk's credentials once, and a one-time enrolment token, as text and as a QR image)
        chot device token ID [--hub-web URL] [--qr FILE.png] [--token-hours 24]   (a new enrolment token)
@@ -11,23 +11,32 @@ const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--hub-
        chot device revoke ID [--config FILE]   (the kiosk is disconnected and refused from then on)
        chot account add NAME --role operator|service [--config FILE]`;
 
-async function registry(configPath?: string) {
+/** The hub's store, as the config names it (the hub may be running: SQLite and PostgreSQL both allow that). */
+async function openHubStore(configPath?: string) {
   const { loadHubConfig, HubConfigError } = await import('../../hub/src/config.js');
-  const { DeviceRegistry } = await import('../../hub/src/devices.js');
+  const { storeConfig } = await import('../../hub/src/hub.js');
+  const { openStore } = await import('../../hub/src/store/port.js');
+  const { DeviceAdmin } = await import('../../hub/src/devices.js');
+  let config;
   try {
-    const c = loadHubConfig(configPath);
-    return { reg: new DeviceRegistry(join(c.dataDir, 'devices.json')), config: c };
+    config = loadHubConfig(configPath);
   } catch (e) {
     if (e instanceof HubConfigError) throw new UsageError(e.message);
     throw e;
   }
+  const sc = storeConfig(config);
+  if (!configPath) process.stderr.write(`chot: no --config: using the default hub store (${sc.kind === 'sqlite' ? sc.path : sc.url})\n`);
+  const store = await openStore(sc, () => {});
+  return { store, admin: new DeviceAdmin(store), config };
 }
 
 export async function hub(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
+  if (verb === '--help' || verb === '-h' || verb === 'help') { console.log(HUB_USAGE); return 0; }
   const { values } = parse(rest, { config: { type: 'string' }, day: { type: 'string' }, to: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' } }, HUB_USAGE);
   if (values.help) { console.log(HUB_USAGE); return 0; }
   if (verb === 'export') return exportFigures(values);
+  if (verb === 'recount') return recount(values);
   if (verb !== 'run') throw new UsageError(`unknown hub command ${JSON.stringify(verb ?? '')}\n${HUB_USAGE}`);
   const { runHub } = await import('../../hub/src/main.js');
   const { HubConfigError } = await import('../../hub/src/config.js');
@@ -47,7 +56,8 @@ export async function device(args: string[]): Promise<number> {
     'hub-web': { type: 'string' }, qr: { type: 'string' }, 'token-hours': { type: 'string', default: '24' },
   }, DEVICE_USAGE);
   if (values.help) { console.log(DEVICE_USAGE); return 0; }
-  const { reg, config } = await registry(values.config);
+  const { store, admin, config } = await openHubStore(values.config);
+  try {
   const hours = Number(values['token-hours']);
   if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError(`--token-hours ${JSON.stringify(values['token-hours'])} must be more than 0 and at most 720`);
   const hubWeb = (values['hub-web'] ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`).replace(/\/+$/, '');
@@ -60,22 +70,22 @@ export async function device(args: string[]): Promise<number> {
   try {
     if (verb === 'add') {
       const id = need(values.checkpoint, '--checkpoint', DEVICE_USAGE);
-      const { device: d, secret, token } = await reg.add(id, need(values.area, '--area', DEVICE_USAGE), hours);
+      const { device: d, secret, token } = await admin.add(id, need(values.area, '--area', DEVICE_USAGE), hours);
       console.log(JSON.stringify({ id: d.id, area: d.area, username: d.id, password: secret, ...(await enrolment(token)), note: 'shown once; the hub keeps only hashes. Either put the password in the kiosk config, or enrol the kiosk with the token (chot kiosk enrol, or scan the QR), which issues a new password' }));
       return 0;
     }
     if (verb === 'token') {
       if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
-      console.log(JSON.stringify({ id: positionals[0], ...(await enrolment(reg.newToken(positionals[0], hours))) }));
+      console.log(JSON.stringify({ id: positionals[0], ...(await enrolment(await admin.newToken(positionals[0], hours))) }));
       return 0;
     }
     if (verb === 'list') {
-      for (const d of reg.devices) console.log(JSON.stringify({ id: d.id, area: d.area, createdAt: d.createdAt, revokedAt: d.revokedAt ?? null }));
+      for (const d of await admin.devices()) console.log(JSON.stringify({ id: d.id, area: d.area, createdAt: d.createdAt, revokedAt: d.revokedAt ?? null }));
       return 0;
     }
     if (verb === 'revoke') {
       if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
-      const d = reg.revoke(positionals[0]);
+      const d = await admin.revoke(positionals[0]);
       console.log(JSON.stringify({ revoked: d.id, at: d.revokedAt }));
       return 0;
     }
@@ -83,39 +93,54 @@ export async function device(args: string[]): Promise<number> {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
   }
+  } finally {
+    await store.close();
+  }
   throw new UsageError(`unknown device command ${JSON.stringify(verb ?? '')}\n${DEVICE_USAGE}`);
 }
 
 export async function account(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values, positionals } = parse(rest, { config: { type: 'string' }, role: { type: 'string', default: 'operator' } }, DEVICE_USAGE);
+  const ACCOUNT_USAGE = 'usage: chot account add NAME --role operator|service [--config FILE]   (prints the password once)';
+  if (verb === '--help' || verb === '-h') { console.log(ACCOUNT_USAGE); return 0; }
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, role: { type: 'string', default: 'operator' } }, ACCOUNT_USAGE);
+  if (values.help) { console.log(ACCOUNT_USAGE); return 0; }
   if (verb !== 'add' || positionals.length !== 1) throw new UsageError(`usage: chot account add NAME --role operator|service\n${DEVICE_USAGE}`);
   if (values.role !== 'operator' && values.role !== 'service') throw new UsageError(`--role ${JSON.stringify(values.role)} is not operator or service`);
-  const { reg } = await registry(values.config);
+  const { store, admin } = await openHubStore(values.config);
   try {
-    const secret = await reg.addAccount(positionals[0], values.role);
+    const secret = await admin.addAccount(positionals[0], values.role);
     console.log(JSON.stringify({ name: positionals[0], role: values.role, password: secret, note: 'shown once; the hub keeps only a hash' }));
-  } catch (e) { throw new UsageError((e as Error).message); }
+  } catch (e) { throw new UsageError((e as Error).message); } finally { await store.close(); }
   return 0;
 }
 
-/** chot hub export: the same figures the dashboard shows, rebuilt from the data folder (the hub may be running). */
+/** chot hub export: the same figures the dashboard shows, read from the store (the hub may be running). */
 async function exportFigures(values: { config?: string; day?: string; to?: string; csv?: boolean; json?: boolean }): Promise<number> {
   const day = need(values.day, '--day', HUB_USAGE);
   const to = values.to ?? day;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{4}-\d{2}-\d{2}$/.test(to) || to < day) throw new UsageError(`--day/--to must be YYYY-MM-DD with --day ≤ --to, got ${day} ${to}`);
   if (!values.csv && !values.json) throw new UsageError(`say --csv or --json\n${HUB_USAGE}`);
-  const { reg, config } = await registry(values.config);
-  const { Figures, reportCsv } = await import('../../hub/src/figures.js');
-  const { LowdbFiguresStorage } = await import('../../hub/src/store/figures-lowdb.js');
-  const { ScanStore } = await import('../../hub/src/store/scans.js');
-  // read-only: figures saved with lowdb, with the days the raw files cover counted again from them
-  const saved = new LowdbFiguresStorage(join(config.dataDir, 'figures.json'));
-  const figures = new Figures(config.timeZone, { load: () => saved.load(), save: async () => {} }, (id) => reg.get(id)?.area);
-  await figures.load();
-  const scans = new ScanStore(join(config.dataDir, 'scans'), { timeZone: config.timeZone, retentionDays: config.retentionDays });
-  figures.recountFrom(scans);
-  const report = figures.rangeReport(day, to);
-  process.stdout.write(values.csv ? reportCsv(report) : JSON.stringify(report) + '\n');
+  const { store, config } = await openHubStore(values.config);
+  try {
+    const { reportFrom, reportCsv } = await import('../../hub/src/figures.js');
+    const areas = new Map((await store.devices()).map((d) => [d.id, d.area]));
+    const report = reportFrom(await store.counters(day, to), day, to, config.timeZone, (id) => areas.get(id));
+    process.stdout.write(values.csv ? reportCsv(report) : JSON.stringify(report) + '\n');
+  } finally { await store.close(); }
+  return 0;
+}
+
+/** chot hub recount: a day's figures rebuilt from its raw scans, in one transaction; prints each correction. */
+async function recount(values: { config?: string; day?: string }): Promise<number> {
+  const day = need(values.day, '--day', HUB_USAGE);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new UsageError(`--day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  const { store } = await openHubStore(values.config);
+  try {
+    const kept = (await store.scansOfDay(day)).length;
+    const changed = await store.recount(day);
+    for (const c of changed) console.log(JSON.stringify({ day, checkpoint: c.checkpoint, counter: c.key, was: c.was, now: c.now }));
+    console.error(`chot: ${day}: ${kept} raw scans counted; ${changed.length ? `${changed.length} counters corrected (above)` : 'the figures were exact'}`);
+  } finally { await store.close(); }
   return 0;
 }

@@ -6,9 +6,28 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import { localDay } from '../../../protocol/src/index.js';
-import type { Hub } from '../hub.js';
-import { reportCsv } from '../figures.js';
+import { passRateText, reportCsv, type DayReport } from '../figures.js';
+import type { HubConfig } from '../config.js';
+import type { Principal } from '../credentials.js';
+import type { Device } from '../store/port.js';
+import type { IngestStats } from '../ingest.js';
+import { LoginGuard, RateLimit } from '../limits.js';
 import { Sessions } from './sessions.js';
+
+/** What the web side sees of the hub: read-only views, a credential check, and enrolment. */
+export interface HubView {
+  config: HubConfig;
+  mqttPorts(): { mqtt?: number; mqttTls?: number };
+  /** moves whenever figures change */
+  version(): number;
+  report(from: string, to: string): Promise<DayReport>;
+  totals(day: string): Promise<Record<string, number>>;
+  fleet(): FleetEntry[];
+  store(): { up: boolean; describe: string; error: string | null };
+  check(name: string, secret: string): Promise<Principal | undefined>;
+  enrol(token: string): Promise<{ device: Device; secret: string }>;
+  stats(): { broker: { rejected: number; refusedPublish: number; refusedConnect: number; rateLimited: number; oversize: number }; ingest: IngestStats; scanCount(): Promise<number> };
+}
 
 const WEB = new URL('../../../../hub/web/', import.meta.url).pathname;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -24,15 +43,15 @@ export interface FleetEntry {
   clock?: { synced: boolean; source: string; offsetMs?: number }; scanner?: string; camera?: string;
 }
 
-export function fleet(hub: Hub): FleetEntry[] {
+export function fleetOf(devices: Device[], broker: { online: Map<string, { online: boolean; lastSeen: number; version?: string; trustVersion?: number; statusVersion?: number; backlog?: number; listsStale?: boolean; clock?: FleetEntry['clock']; scanner?: string; camera?: string }>; connected: Set<string> }, silentAfterSeconds: number): FleetEntry[] {
   const now = Date.now();
-  return hub.devices.devices.map((d) => {
-    const s = hub.broker.online.get(d.id);
+  return devices.map((d) => {
+    const s = broker.online.get(d.id);
     const lastSeen = s?.lastSeen ?? null;
     return {
       id: d.id, area: d.area, province: d.area === 'VN' ? 'VN' : d.area.slice(0, 2), revoked: !!d.revokedAt,
-      online: !!s?.online && hub.broker.connected.has(d.id), lastSeen,
-      silent: !d.revokedAt && (lastSeen === null || now - lastSeen > hub.config.silentAfterSeconds * 1000),
+      online: !!s?.online && broker.connected.has(d.id), lastSeen,
+      silent: !d.revokedAt && (lastSeen === null || now - lastSeen > silentAfterSeconds * 1000),
       version: s?.version, trustVersion: s?.trustVersion, statusVersion: s?.statusVersion, backlog: s?.backlog, listsStale: s?.listsStale,
       clock: s?.clock, scanner: s?.scanner, camera: s?.camera,
     };
@@ -43,35 +62,54 @@ export class HubHttp {
   private server: Server | null = null;
   readonly sessions = new Sessions();
   private readonly metrics = new Registry();
-  private readonly sse = new Set<ServerResponse>();
+  /** live feeds, with the session they belong to (closed at logout) */
+  private readonly sse = new Map<ServerResponse, string | undefined>();
   private feed: NodeJS.Timeout | null = null;
-  private lastVersion = -1;
+  private lastVersion = '';
+  private readonly guard = new LoginGuard({ perSourceBurst: 10, perSourcePerMinute: 10, perNameBurst: 5, perNamePerMinute: 5 });
+  private readonly enrolments = new RateLimit(10, 10);
 
-  constructor(private readonly hub: Hub, private readonly log: (l: string) => void) {
+  constructor(private readonly hub: HubView, private readonly log: (l: string, level?: 'info' | 'warn' | 'error') => void) {
     collectDefaultMetrics({ register: this.metrics, prefix: 'chot_hub_' });
-    const b = hub.broker.stats;
+    const st = () => hub.stats();
+    const counter = (name: string, help: string, value: () => number) => new Counter({ name, help, registers: [this.metrics], collect() { this.reset(); this.inc(value()); } });
     // fleet-wide numbers only: per-checkpoint figures belong in the API, not in metric labels
-    new Counter({ name: 'chot_scans_stored_total', help: 'scans stored (each once)', registers: [this.metrics], collect() { this.reset(); this.inc(hub.scans.stored); } });
-    new Counter({ name: 'chot_scans_duplicate_total', help: 'duplicate deliveries ignored', registers: [this.metrics], collect() { this.reset(); this.inc(hub.scans.duplicates); } });
-    new Counter({ name: 'chot_messages_rejected_total', help: 'messages that failed validation', registers: [this.metrics], collect() { this.reset(); this.inc(b.rejected); } });
-    new Counter({ name: 'chot_publish_refused_total', help: 'publishes refused by the ACL', registers: [this.metrics], collect() { this.reset(); this.inc(b.refusedPublish); } });
-    new Counter({ name: 'chot_connect_refused_total', help: 'connections refused (bad credentials)', registers: [this.metrics], collect() { this.reset(); this.inc(b.refusedConnect); } });
+    counter('chot_scans_stored_total', 'scans stored (each once), by this hub process', () => st().ingest.stored);
+    counter('chot_scans_duplicate_total', 'duplicate deliveries ignored', () => st().ingest.duplicates);
+    counter('chot_scan_commits_failed_total', 'batches not acknowledged because the store could not commit them', () => st().ingest.failedCommits);
+    new Counter({ name: 'chot_scans_refused_total', help: 'scans refused by the hub, acknowledged and not counted', labelNames: ['reason'], registers: [this.metrics], collect() {
+      this.reset();
+      for (const [reason, n] of st().ingest.refused) this.inc({ reason }, n);
+    } });
+    counter('chot_messages_rejected_total', 'messages that failed validation', () => st().broker.rejected + st().ingest.rejectedBatches);
+    counter('chot_publish_refused_total', 'publishes refused by the ACL', () => st().broker.refusedPublish);
+    counter('chot_connect_refused_total', 'connections refused (bad credentials)', () => st().broker.refusedConnect);
+    counter('chot_connect_rate_limited_total', 'connections and logins refused by a rate limit', () => st().broker.rateLimited + this.guard.refused);
+    counter('chot_packets_oversize_total', 'connections closed for an oversized MQTT packet', () => st().broker.oversize);
+    new Gauge({ name: 'chot_store_up', help: '1 while the store of record takes commits, 0 while scans are not acknowledged', registers: [this.metrics], collect() { this.set(hub.store().up ? 1 : 0); } });
+    new Gauge({ name: 'chot_scans_kept', help: 'raw scans kept in the store', registers: [this.metrics], async collect() { this.set(await st().scanCount().catch(() => -1)); } });
     new Gauge({ name: 'chot_kiosks', help: 'kiosks by state', labelNames: ['state'], registers: [this.metrics], collect() {
-      const f = fleet(hub);
+      const f = hub.fleet();
       this.set({ state: 'online' }, f.filter((k) => k.online).length);
       this.set({ state: 'offline' }, f.filter((k) => !k.online && !k.revoked).length);
       this.set({ state: 'silent' }, f.filter((k) => k.silent).length);
     } });
-    new Gauge({ name: 'chot_kiosk_backlog_scans', help: 'scans waiting in kiosk journals, fleet total', registers: [this.metrics], collect() { this.set(fleet(hub).reduce((a, k) => a + (k.backlog ?? 0), 0)); } });
+    new Gauge({ name: 'chot_kiosk_backlog_scans', help: 'scans waiting in kiosk journals, fleet total', registers: [this.metrics], collect() { this.set(hub.fleet().reduce((a, k) => a + (k.backlog ?? 0), 0)); } });
   }
 
   async listen(host: string, port: number): Promise<number> {
-    this.server = createServer((req, res) => { this.route(req, res).catch((e) => { this.log(`http: ${req.method} ${req.url}: ${(e as Error).message}`); if (!res.headersSent) this.send(res, 500, 'text/plain', 'internal error'); else res.end(); }); });
+    this.server = createServer((req, res) => { this.route(req, res).catch((e) => { this.log(`http: ${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}: ${(e as Error).message}`, 'error'); if (!res.headersSent) this.send(res, 500, 'text/plain', 'internal error'); else res.end(); }); });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => { this.server!.once('error', reject); this.server!.listen(port, host, () => resolve()); });
     const p = (this.server.address() as { port: number }).port;
-    this.feed = setInterval(() => this.pushLive(), 500);
+    this.feed = setInterval(() => void this.pushLive(), 500);
     this.log(`http: dashboard and API on http://${host}:${p}/`);
     return p;
+  }
+
+  private get secure(): boolean {
+    return !!this.hub.config.http.publicUrl?.startsWith('https:');
   }
 
   private send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
@@ -87,102 +125,149 @@ export class HubHttp {
     return /(?:^|;\s*)chot_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1];
   }
 
+  private source(req: IncomingMessage): string {
+    return req.socket.remoteAddress ?? 'unknown';
+  }
+
   /** A session cookie (operators) or `Authorization: Bearer NAME:SECRET` (service accounts and operators). */
   private async who(req: IncomingMessage): Promise<string | undefined> {
     const s = this.sessions.user(this.cookie(req));
     if (s) return s;
-    const m = /^Bearer ([a-z0-9._-]+):(\S+)$/i.exec(req.headers.authorization ?? '');
+    const m = /^Bearer ([a-z0-9._-]{1,48}):(\S{1,200})$/i.exec(req.headers.authorization ?? '');
     if (!m) return undefined;
-    const r = await this.hub.devices.authenticate(m[1], m[2]);
-    return r?.kind === 'account' ? r.account.name : undefined;
+    if (!this.guard.admit(this.source(req), m[1])) return undefined;
+    const r = await this.hub.check(m[1], m[2]);
+    if (r?.kind !== 'account') { this.guard.failed(this.source(req), m[1]); return undefined; }
+    return r.account.name;
+  }
+
+  /** A form or API call from a page of another site is refused: the browser says where it comes from. */
+  private sameOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true; // not a browser (curl, a kiosk): no cookie-borne authority to abuse
+    const allowed = new Set<string>();
+    if (this.hub.config.http.publicUrl) allowed.add(new URL(this.hub.config.http.publicUrl).origin);
+    if (req.headers.host) { allowed.add(`http://${req.headers.host}`); allowed.add(`https://${req.headers.host}`); }
+    return allowed.has(origin);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub');
     const path = url.pathname;
+    if (req.method === 'POST' && !this.sameOrigin(req)) {
+      this.log(`http: refused a POST to ${path} from origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))}`, 'warn');
+      return this.json(res, 403, { error: 'cross-site request refused' });
+    }
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
       return this.send(res, 200, 'text/html; charset=utf-8', readFileSync(join(WEB, 'index.html')));
     }
     if (req.method === 'GET' && ASSETS[path]) return this.send(res, 200, ASSETS[path], readFileSync(join(WEB, path.slice(1))));
+    if (req.method === 'GET' && path === '/healthz') {
+      const st = this.hub.store();
+      return this.json(res, st.up ? 200 : 503, { ok: st.up, store: st.describe, ...(st.up ? {} : { error: st.error, action: 'scans are not acknowledged until the store is back; kiosks keep them' }) });
+    }
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (req.method === 'POST' && path === '/api/enrol') return this.enrol(req, res);
     if (req.method === 'POST' && path === '/logout') {
-      this.sessions.end(this.cookie(req));
-      return this.send(res, 204, 'text/plain', '', { 'Set-Cookie': 'chot_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0' });
+      const token = this.cookie(req);
+      this.sessions.end(token);
+      for (const [r, t] of this.sse) if (t && t === token) { r.end(); this.sse.delete(r); }
+      return this.send(res, 204, 'text/plain', '', { 'Set-Cookie': `chot_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${this.secure ? '; Secure' : ''}` });
     }
     const user = await this.who(req);
     if (!user) return this.json(res, 401, { error: 'log in first (dashboard), or send Authorization: Bearer NAME:SECRET of a chot account' });
     const today = localDay(Date.now(), this.hub.config.timeZone);
-    if (req.method === 'GET' && path === '/api/me') return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone });
+    if (req.method === 'GET' && path === '/api/me') return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone, store: this.hub.store() });
     if (req.method === 'GET' && (path === '/api/figures' || path === '/api/export.csv')) {
       const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
       const to = url.searchParams.get('to') ?? from;
-      if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return this.json(res, 400, { error: `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from} to=${to}` });
-      const report = this.hub.figures.rangeReport(from, to);
+      if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return this.json(res, 400, { error: `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from.slice(0, 20)} to=${to.slice(0, 20)}` });
+      let report: DayReport;
+      try { report = await this.hub.report(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
       if (path === '/api/figures') return this.json(res, 200, report);
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
     }
-    if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: fleet(this.hub) });
+    if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet() });
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
-    return this.json(res, 404, { error: `no route ${req.method} ${path}` });
+    return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });
   }
 
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body = '';
     for await (const chunk of req) { body += chunk; if (body.length > 4096) return this.json(res, 413, { error: 'login form too large' }); }
     const form = new URLSearchParams(body);
-    const user = form.get('user') ?? '', password = form.get('password') ?? '';
-    const r = await this.hub.devices.authenticate(user, password);
+    const user = (form.get('user') ?? '').slice(0, 64), password = (form.get('password') ?? '').slice(0, 256);
+    const source = this.source(req);
+    if (!this.guard.admit(source, user)) {
+      return this.json(res, 429, { error: 'too many failed logins: wait a minute and try again' });
+    }
+    const r = await this.hub.check(user, password);
     if (r?.kind !== 'account' || r.account.role !== 'operator') {
-      this.log(`http: failed login for ${JSON.stringify(user.slice(0, 48))} from ${req.socket.remoteAddress}`);
+      this.guard.failed(source, user);
+      this.log(`http: failed login for ${JSON.stringify(user.slice(0, 48))} from ${source}`, 'warn');
       return this.json(res, 401, { error: 'wrong user name or password' });
     }
     const token = this.sessions.create(user);
-    this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ user }), { 'Set-Cookie': `chot_session=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800` });
+    this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ user }), { 'Set-Cookie': `chot_session=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800${this.secure ? '; Secure' : ''}` });
   }
 
   /** A kiosk redeems its one-time token (the token is the credential) and gets its id, area, hub and secret. */
   private async enrol(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.enrolments.take(this.source(req))) return this.json(res, 429, { error: 'too many enrolment attempts from this address: wait a minute' });
     let body = '';
     for await (const chunk of req) { body += chunk; if (body.length > 1024) return this.json(res, 413, { error: 'enrolment request too large' }); }
     let token: unknown;
     try { token = (JSON.parse(body) as { token?: unknown }).token; } catch { return this.json(res, 400, { error: 'send {"token": "…"}' }); }
     if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(token)) return this.json(res, 400, { error: 'the token is not an enrolment token' });
     try {
-      const { device, secret } = await this.hub.devices.enrol(token);
-      const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-      const mqttUrl = this.hub.config.mqtt.cert ? `mqtts://${host}:${this.hub.config.mqtt.tlsPort}` : `mqtt://${host}:${this.hub.mqttPort}`;
-      this.log(`enrol: kiosk ${device.id} enrolled from ${req.socket.remoteAddress}`);
-      return this.json(res, 200, { v: 1, kiosk: { id: device.id, area: device.area, timeZone: this.hub.config.timeZone }, hub: { url: mqttUrl }, password: secret });
+      const { device, secret } = await this.hub.enrol(token);
+      this.log(`enrol: kiosk ${device.id} enrolled from ${this.source(req)}`);
+      return this.json(res, 200, { v: 1, kiosk: { id: device.id, area: device.area, timeZone: this.hub.config.timeZone }, hub: { url: this.mqttUrl(req) }, password: secret });
     } catch (e) {
       const err = e as Error & { code?: string };
-      this.log(`enrol: refused from ${req.socket.remoteAddress}: ${err.message}`);
+      this.log(`enrol: refused from ${this.source(req)}: ${err.message}`, 'warn');
       return this.json(res, err.code === 'unknown' ? 404 : err.code ? 410 : 500, { error: err.message, code: err.code });
     }
+  }
+
+  /** The MQTT address kiosks are given: the configured public one; without it, the address this request reached. */
+  private mqttUrl(req: IncomingMessage): string {
+    if (this.hub.config.mqtt.publicUrl) return this.hub.config.mqtt.publicUrl;
+    const local = req.socket.localAddress ?? '127.0.0.1';
+    const host = local.includes(':') && !local.startsWith('::ffff:') ? `[${local}]` : local.replace(/^::ffff:/, '');
+    const ports = this.hub.mqttPorts();
+    return ports.mqttTls !== undefined ? `mqtts://${host}:${ports.mqttTls}` : `mqtt://${host}:${ports.mqtt}`;
   }
 
   private events(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
     res.write(`retry: 2000\n\n`);
-    this.sse.add(res);
-    this.lastVersion = -1;
+    this.sse.set(res, this.cookie(req));
+    this.lastVersion = '';
     req.on('close', () => this.sse.delete(res));
   }
 
   /** Live counters: today's nationwide figures, pushed within half a second of a change. */
-  private pushLive(): void {
-    if (!this.sse.size || this.hub.figures.version === this.lastVersion) return;
-    this.lastVersion = this.hub.figures.version;
+  private async pushLive(): Promise<void> {
+    // a session that expired since its stream opened is closed too
+    for (const [res, token] of this.sse) if (token && !this.sessions.user(token)) { res.end(); this.sse.delete(res); }
+    const version = this.hub.version();
+    const store = this.hub.store();
+    const key = `${version}/${store.up}`;
+    if (!this.sse.size || key === this.lastVersion) return;
+    this.lastVersion = key;
     const today = localDay(Date.now(), this.hub.config.timeZone);
-    const n = this.hub.figures.report(today).nationwide;
-    const data = JSON.stringify({ day: today, scans: n.scans, green: n.green, red: n.red, passRateText: n.passRateText, version: this.lastVersion });
-    for (const res of this.sse) res.write(`data: ${data}\n\n`);
+    let n: Record<string, number>;
+    try { n = await this.hub.totals(today); } catch { n = {}; }
+    const scans = n.scans ?? 0, green = n.green ?? 0;
+    const data = JSON.stringify({ day: today, scans, green, red: n.red ?? 0, passRateText: passRateText(green, scans), version, store: { up: store.up, error: store.error } });
+    for (const res of this.sse.keys()) res.write(`data: ${data}\n\n`);
   }
 
   async close(): Promise<void> {
     if (this.feed) clearInterval(this.feed);
-    for (const res of this.sse) res.end();
+    for (const res of this.sse.keys()) res.end();
     if (this.server) { this.server.closeAllConnections?.(); await new Promise<void>((r) => this.server!.close(() => r())); }
   }
 }
