@@ -13,7 +13,9 @@ function showVerdict(s) {
   $('#word').textContent = s.override ? 'MỞ CỔNG · GATE OPEN' : s.verdict === 'green' ? 'QUA · PASS' : 'DỪNG · STOP';
   $('#vi').textContent = s.message.vi;
   $('#en').textContent = s.message.en;
-  $('#warnings').textContent = (s.warnings || []).map((w) => WARN[w] || w).join(' · ');
+  // the kiosk's own warnings, then how an EU DCC departs from its schema (shown, not decided on)
+  const schema = (s.summary && s.summary.warnings) || [];
+  $('#warnings').textContent = [...(s.warnings || []).map((w) => WARN[w] || w), ...(schema.length ? [`Chứng nhận lệch chuẩn · certificate deviates from its schema: ${schema.join('; ')}`] : [])].join(' · ');
   const sum = s.summary;
   $('#summary').hidden = !sum;
   if (sum) {

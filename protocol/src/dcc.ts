@@ -3,9 +3,10 @@
 // certificate). Vietnam's vaccination certificates use this format, and so do foreign travellers'.
 import { createHash } from 'node:crypto';
 import { CborError, Tagged, cborToJson, decodeCbor, type CborKey, type CborValue } from './cbor.js';
-import { decodeSign1, kidOfSign1, type Sign1 } from './cose.js';
+import { algIdOfSign1, decodeSign1, kidOfSign1, type Sign1 } from './cose.js';
+import { schemaWarnings } from './dcc-schema.js';
 import { EnvelopeError, unwrapEnvelope } from './envelope.js';
-import { hex } from './keys.js';
+import { ALG_BY_COSE, hex } from './keys.js';
 import { red, type OfficerSummary, type Verdict } from './verdict.js';
 import { messageFor, type Reason } from './reasons.js';
 import { findSigner, type TrustEntry, type TrustList } from './trust-list.js';
@@ -73,7 +74,16 @@ function verifyDccUnsafe(text: string, ctx: DccContext): Verdict {
   const candidates = [...(ctx.trust.byKid.get(k) ?? []), ...(ctx.extraDsc ?? []).filter((e) => hex(e.kid) === k)].filter((e) => e.kind === 'dsc');
   if (!candidates.length) return red('unknown-key', 'dcc', `no document signing certificate with key id ${k}`);
   const dsc = findSigner(sign1, candidates);
-  if (!dsc) return red('bad-signature', 'dcc', `signature does not verify with the ${candidates.length} DSC(s) of key id ${k}`);
+  if (!dsc) {
+    // A key or algorithm chot cannot verify is not a forgery: say which, so the officer checks by hand.
+    const unsupported = candidates.find((c) => !c.alg);
+    if (unsupported) return red('unsupported-algorithm', 'dcc', `the DSC with key id ${k} holds ${unsupported.unsupported}, which chot cannot verify (P-256, RSA and Ed25519 only)`);
+    const headerAlg = algIdOfSign1(sign1);
+    if (headerAlg !== undefined && !ALG_BY_COSE.has(headerAlg)) {
+      return red('unsupported-algorithm', 'dcc', `the COSE header names algorithm ${headerAlg}${COSE_NAMES[headerAlg] ? ` (${COSE_NAMES[headerAlg]})` : ''}; chot verifies ES256, PS256 and EdDSA`);
+    }
+    return red('bad-signature', 'dcc', `signature does not verify with the ${candidates.length} DSC(s) of key id ${k}`);
+  }
 
   let claims: Map<CborKey, CborValue>;
   let cert: Record<string, unknown>;
@@ -92,11 +102,18 @@ function verifyDccUnsafe(text: string, ctx: DccContext): Verdict {
   const iat = numeric(claims.get(6));
   const exp = numeric(claims.get(4));
   const iss = typeof claims.get(1) === 'string' ? (claims.get(1) as string) : dsc.issuer;
-  const schema = checkSchema(cert);
-  if (typeof schema === 'string') return red('malformed', 'dcc', `certificate does not follow the DCC schema: ${schema}`, { certificate: cert });
-  const { type, entry } = schema;
-  const summary = summarise(cert, type, entry, iss, exp);
-  const r = (reason: Reason, detail: string): Verdict => red(reason, 'dcc', detail, { summary, certificate: cert, passId: uciOf(entry) });
+  const strict = checkStrict(cert);
+  if (typeof strict === 'string') return red('malformed', 'dcc', `certificate does not follow the DCC schema: ${strict}`, { certificate: cert });
+  const { type, entries } = strict;
+  // Everything else the schema asks is shown, not decided on: countries issue certificates that bend it.
+  const warnings = schemaWarnings(cert);
+  const extra = (entry: Entry) => {
+    const summary = summarise(cert, type, entry, entries, iss, exp);
+    if (warnings.length) summary.warnings = warnings;
+    return { summary, certificate: cert, passId: uciOf(entry), ...(warnings.length ? { warnings } : {}) };
+  };
+  const latest = latestOf(type, entries);
+  const r = (reason: Reason, detail: string, entry = latest): Verdict => red(reason, 'dcc', detail, extra(entry));
 
   const allowed = dscTypes(dsc);
   if (allowed && !allowed.has(type)) return r('key-usage', `the DSC may sign ${[...allowed].map((t) => TYPE_NAMES[t]).join(', ')}, not ${TYPE_NAMES[type]}`);
@@ -112,18 +129,33 @@ function verifyDccUnsafe(text: string, ctx: DccContext): Verdict {
   }
 
   if (ctx.status.revokedDcc.size) {
-    for (const h of revocationHashes(entry, sign1, dsc)) {
-      if (ctx.status.revokedDcc.has(h)) return r('revoked', `certificate ${uciOf(entry)} is revoked in status list version ${ctx.status.version}`);
+    // any entry revoked revokes the certificate; the signature hash is the same for all of them
+    for (const entry of entries) {
+      for (const h of revocationHashes(entry, sign1, dsc)) {
+        if (ctx.status.revokedDcc.has(h)) return r('revoked', `certificate ${uciOf(entry)} is revoked in status list version ${ctx.status.version}`, entry);
+      }
     }
   }
 
   const rules = ctx.rules === undefined ? DEFAULT_DCC_RULES : ctx.rules;
+  let proven = latest;
   if (rules && (ctx.checkTime ?? true)) {
-    const why = applyRules(rules, type, entry, ctx.now);
-    if (why) return r('rule-failed', why);
+    // Several entries (allowed up to schema 1.2): a vaccination history passes when one of its doses meets the
+    // rules (a booster last week does not undo a full course months ago); for tests and recoveries the newest
+    // entry alone decides (an older negative test does not outweigh a newer positive one).
+    const tried = type === 'v' ? [...entries].reverse().sort((a, b) => when(type, b) - when(type, a)) : [latest];
+    const passing = tried.find((e) => !applyRules(rules, type, e, ctx.now));
+    if (!passing) {
+      const why = applyRules(rules, type, latest, ctx.now)!;
+      return r('rule-failed', entries.length > 1 ? `none of its ${entries.length} ${TYPE_NAMES[type]} entries meets the rules; the newest: ${why}` : why);
+    }
+    proven = passing;
   }
-  return { verdict: 'green', reason: 'ok', format: 'dcc', message: messageFor('ok'), summary, certificate: cert, passId: uciOf(entry) };
+  return { verdict: 'green', reason: 'ok', format: 'dcc', message: messageFor('ok'), ...extra(proven) };
 }
+
+/** COSE algorithm names a DCC header may carry that chot does not verify, for the reason's detail. */
+const COSE_NAMES: Record<number, string> = { [-35]: 'ES384', [-36]: 'ES512', [-38]: 'PS384', [-39]: 'PS512', [-257]: 'RS256', [-258]: 'RS384', [-259]: 'RS512', [-47]: 'ES256K' };
 
 const numeric = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : v instanceof Tagged && typeof v.value === 'number' ? v.value : undefined);
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -137,24 +169,46 @@ function dscTypes(dsc: TrustEntry): Set<DccType> | undefined {
 
 type Entry = Record<string, unknown>;
 
-/** The structural part of the DCC JSON schema a verifier relies on; returns a reason string when broken. */
-function checkSchema(cert: Record<string, unknown>): { type: DccType; entry: Entry } | string {
-  if (typeof cert.ver !== 'string' || !/^\d+\.\d+\.\d+$/.test(cert.ver)) return `ver ${JSON.stringify(cert.ver)} is not a version`;
+/**
+ * What the verdict rests on, checked strictly (red `malformed` with a reason when broken): exactly one kind of
+ * entry with content (null, absent or empty groups beside it do not count), every entry of it an object with its
+ * identifier, country and the fields the dates and rules read, and a name for the officer to compare. The rest
+ * of the schema is schemaWarnings' job.
+ */
+function checkStrict(cert: Record<string, unknown>): { type: DccType; entries: Entry[] } | string {
   const nam = cert.nam as Record<string, unknown> | undefined;
-  if (!nam || typeof nam !== 'object' || typeof nam.fnt !== 'string') return 'nam.fnt (standardised surname) is missing';
-  if (typeof cert.dob !== 'string' || !/^(\d{4}(-\d{2}(-\d{2})?)?)?/.test(cert.dob)) return 'dob is missing';
-  const kinds = (['v', 't', 'r'] as DccType[]).filter((t) => cert[t] !== undefined);
-  if (kinds.length !== 1) return `holds ${kinds.length} kinds of entry (${kinds.join(', ') || 'none'}), not exactly one`;
-  const list = cert[kinds[0]];
-  if (!Array.isArray(list) || list.length !== 1) return `${kinds[0]} must hold exactly one entry, holds ${Array.isArray(list) ? list.length : 'no array'}`;
-  const entry = list[0] as Entry;
-  if (!entry || typeof entry !== 'object') return `${kinds[0]}[0] is not an object`;
-  if (typeof entry.ci !== 'string' || !entry.ci) return `${kinds[0]}[0].ci (certificate identifier) is missing`;
-  if (typeof entry.co !== 'string') return `${kinds[0]}[0].co (country) is missing`;
-  const need = { v: ['tg', 'vp', 'mp', 'ma', 'dn', 'sd', 'dt'], t: ['tg', 'tt', 'sc', 'tr'], r: ['tg', 'fr', 'df', 'du'] }[kinds[0]];
-  for (const f of need) if (entry[f] === undefined) return `${kinds[0]}[0].${f} is missing`;
-  if (kinds[0] === 'v' && !(Number.isInteger(entry.dn) && Number.isInteger(entry.sd) && (entry.dn as number) >= 1 && (entry.sd as number) >= 1)) return 'v[0].dn and sd must be whole numbers ≥ 1';
-  return { type: kinds[0], entry };
+  if (!nam || typeof nam !== 'object' || !['fnt', 'gnt', 'fn', 'gn'].some((f) => typeof nam[f] === 'string' && nam[f])) return 'nam holds no name (fnt, gnt, fn or gn)';
+  for (const t of ['v', 't', 'r'] as DccType[]) {
+    const g = cert[t];
+    if (g !== undefined && g !== null && !Array.isArray(g)) return `${t} is ${typeof g === 'object' ? 'an object' : `a ${typeof g}`}, not a list of entries`;
+  }
+  const kinds = (['v', 't', 'r'] as DccType[]).filter((t) => Array.isArray(cert[t]) && (cert[t] as unknown[]).length > 0);
+  if (kinds.length !== 1) return `holds ${kinds.length} kinds of entry with content (${kinds.join(', ') || 'none'}), not exactly one`;
+  const type = kinds[0];
+  const entries = cert[type] as Entry[];
+  const need = { v: ['dn', 'sd', 'dt'], t: ['tt', 'sc', 'tr'], r: ['fr', 'df', 'du'] }[type];
+  for (const [i, entry] of entries.entries()) {
+    const at = `${type}[${i}]`;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return `${at} is not an object`;
+    if (typeof entry.ci !== 'string' || !entry.ci) return `${at}.ci (certificate identifier) is missing`;
+    if (typeof entry.co !== 'string') return `${at}.co (country) is missing`;
+    for (const f of need) if (entry[f] === undefined) return `${at}.${f} is missing`;
+    if (type === 'v' && !(Number.isInteger(entry.dn) && Number.isInteger(entry.sd) && (entry.dn as number) >= 1 && (entry.sd as number) >= 1)) return `${at}.dn and sd must be whole numbers ≥ 1`;
+    if (type !== 'v') for (const f of need) if (typeof entry[f] !== 'string') return `${at}.${f} is not text`;
+    if (type === 'v' && typeof entry.dt !== 'string') return `${at}.dt is not text`;
+  }
+  return { type, entries };
+}
+
+/** When an entry happened (vaccination, sample, first positive test), ms; -Infinity when unreadable. */
+function when(type: DccType, e: Entry): number {
+  const t = Date.parse(String(type === 'v' ? e.dt : type === 't' ? e.sc : e.fr));
+  return Number.isFinite(t) ? t + (type === 'v' ? Number(e.dn) : 0) : -Infinity; // same day: the higher dose
+}
+
+/** The newest entry; the last written among equals. */
+function latestOf(type: DccType, entries: Entry[]): Entry {
+  return entries.reduce((best, e) => (when(type, e) >= when(type, best) ? e : best));
 }
 
 function uciOf(entry: Entry): string {
@@ -170,14 +224,15 @@ export function revocationHashes(entry: Entry, sign1?: Sign1, dsc?: TrustEntry):
   return out;
 }
 
-function summarise(cert: Record<string, unknown>, type: DccType, e: Entry, iss: string, exp: number | undefined): OfficerSummary {
-  const nam = (cert.nam ?? {}) as Record<string, string>;
-  const name = [nam.fn ?? nam.fnt, nam.gn ?? nam.gnt].filter(Boolean).join(' ');
-  const proves = type === 'v' ? `vaccination dose ${e.dn}/${e.sd} (${e.mp}) on ${e.dt}`
+function summarise(cert: Record<string, unknown>, type: DccType, e: Entry, all: Entry[], iss: string, exp: number | undefined): OfficerSummary {
+  const nam = (cert.nam ?? {}) as Record<string, unknown>;
+  const name = [nam.fn || nam.fnt, nam.gn || nam.gnt].filter((x) => typeof x === 'string' && x).join(' ');
+  const of = all.length > 1 ? ` (entry ${all.indexOf(e) + 1} of ${all.length})` : '';
+  const proves = (type === 'v' ? `vaccination dose ${e.dn}/${e.sd}${typeof e.mp === 'string' ? ` (${e.mp})` : ''} on ${e.dt}`
     : type === 't' ? `${e.tt === 'LP217198-3' ? 'rapid antigen' : 'NAAT (PCR)'} test ${e.tr === '260415000' ? 'negative' : 'POSITIVE'} taken ${e.sc}`
-    : `recovery: positive ${e.fr}, valid ${e.df} to ${e.du}`;
+    : `recovery: positive ${e.fr}, valid ${e.df} to ${e.du}`) + of;
   return {
-    name, category: 'EU DCC', dateOfBirth: String(cert.dob ?? ''), proves, issuer: `${e.co ?? ''} ${iss}`.trim(),
+    name, category: 'EU DCC', dateOfBirth: typeof cert.dob === 'string' ? cert.dob : '', proves, issuer: `${e.co ?? ''} ${iss}`.trim(),
     validUntil: exp !== undefined ? iso(exp) : '', areas: ['VN'],
   };
 }

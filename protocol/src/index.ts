@@ -14,6 +14,7 @@ export * from './status-list.js';
 export * from './reasons.js';
 export * from './verdict.js';
 export * from './dcc.js';
+export * from './dcc-schema.js';
 export * from './verify.js';
 export * from './messages.js';
 export * from './scan-id.js';

@@ -16,6 +16,7 @@ export const REASONS = {
   'health-status': ['Người mang giấy đang thuộc diện F0/F1: liên hệ cán bộ y tế.', 'The holder is currently F0/F1: please see the health officer.'],
   'declaration-stale': ['Khai báo y tế đã quá hạn. Hãy khai báo lại.', 'The health declaration is too old. Please declare again.'],
   'key-usage': ['Nơi cấp không được phép cấp loại chứng nhận này.', 'The issuer may not sign this kind of certificate.'],
+  'unsupported-algorithm': ['Mã được ký bằng loại khóa máy chưa hỗ trợ: cán bộ kiểm tra thủ công.', 'The code is signed with a kind of key this kiosk does not support: the officer checks by hand.'],
   'rule-failed': ['Chứng nhận không đáp ứng quy định tại chốt này.', 'The certificate does not meet the rules at this checkpoint.'],
   'clock-unsynced': ['Đồng hồ của máy chưa đồng bộ: cán bộ kiểm tra thủ công.', 'The kiosk clock is not synchronised: the officer checks by hand.'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -12,7 +12,10 @@ import { ListError, field, isBytes, isText, isUint, openList, signList } from '.
 export interface TrustEntry {
   kid: Uint8Array;
   kind: 'pass' | 'dsc';
-  alg: Alg;
+  /** null for a DSC whose key chot cannot verify with (see `unsupported`): its certificates get a red verdict. */
+  alg: Alg | null;
+  /** DSC only, when alg is null: the key it holds, e.g. "an EC secp384r1 key". */
+  unsupported?: string;
   key: KeyObject;
   /** SPKI DER for an issuer key, the certificate's DER for a DSC. */
   der: Uint8Array;
@@ -129,8 +132,14 @@ function readEntry(v: unknown, i: number): TrustEntry {
 export function dscEntry(der: Uint8Array, country = '', name?: string): TrustEntry {
   const cert = new X509Certificate(Buffer.from(der));
   const key = cert.publicKey;
+  // A DSC with a key chot cannot use stays in the list: one country's choice must not refuse the whole trust
+  // list, and its certificates get their own red reason instead of "unknown key".
+  let alg: Alg | null = null;
+  try { alg = algOfKey(key); } catch { /* described below */ }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
   return {
-    kid: kidOf(der), kind: 'dsc', alg: algOfKey(key), key, der, issuer: country, name: name ?? cert.subject,
+    kid: kidOf(der), kind: 'dsc', alg, ...(alg ? {} : { unsupported: `an ${key.asymmetricKeyType?.toUpperCase()}${curve ? ` ${curve}` : ''} key` }),
+    key, der, issuer: country, name: name ?? cert.subject,
     validFrom: Math.floor(Date.parse(cert.validFrom) / 1000), validUntil: Math.floor(Date.parse(cert.validTo) / 1000),
     categories: [...CATEGORIES], areas: ['VN'], keyUsage: extendedKeyUsage(cert),
   };
@@ -144,7 +153,7 @@ export function dscEntry(der: Uint8Array, country = '', name?: string): TrustEnt
 export function findSigner(sign1: Sign1, candidates: TrustEntry[]): TrustEntry | undefined {
   const headerAlg = algIdOfSign1(sign1);
   const tbs = toBeSigned(sign1.protectedBytes, sign1.payload);
-  return candidates.find((c) => (headerAlg === undefined || ALG_BY_COSE.get(headerAlg) === c.alg) && verifyBytes(c.alg, c.key, tbs, sign1.signature));
+  return candidates.find((c) => c.alg && (headerAlg === undefined || ALG_BY_COSE.get(headerAlg) === c.alg) && verifyBytes(c.alg, c.key, tbs, sign1.signature));
 }
 
 /** Extended key usage OIDs of a certificate, or [] when it has none (node reports undefined then). */

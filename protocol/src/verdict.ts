@@ -49,6 +49,8 @@ export interface OfficerSummary {
   /** DCC: date of birth and what the certificate proves. */
   dateOfBirth?: string;
   proves?: string;
+  /** DCC: how the certificate departs from its schema where the verdict does not depend on it (as Verdict.warnings). */
+  warnings?: string[];
 }
 
 export interface Verdict {
@@ -63,6 +65,8 @@ export interface Verdict {
   summary?: OfficerSummary;
   /** For DCCs: the decoded certificate. */
   certificate?: unknown;
+  /** For DCCs: deviations from the DCC schema that did not decide the verdict, one line each. */
+  warnings?: string[];
 }
 
 export function red(reason: Reason, format: Verdict['format'], detail?: string, extra: Partial<Verdict> = {}): Verdict {

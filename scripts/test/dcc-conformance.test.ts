@@ -19,6 +19,7 @@ const BLAMES: Record<string, string[]> = {
   'expired': ['EXPIRATIONCHECK'],
   'not-yet-valid': ['EXPIRATIONCHECK'],
   'key-usage': ['KEYUSAGE'],
+  'unsupported-algorithm': ['VERIFY'],
 };
 /** Steps `chot verify` performs. PICTUREDECODE is the camera's (kiosk/ tests it); the rest are generation-side. */
 const STEPS = ['UNPREFIX', 'B45DECODE', 'COMPRESSION', 'VERIFY', 'DECODE', 'SCHEMAVALIDATION', 'EXPIRATIONCHECK', 'KEYUSAGE'];
