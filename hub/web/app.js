@@ -2,11 +2,11 @@
 'use strict';
 const T = {
   vi: { title: 'Chốt kiểm soát: lưu lượng', logout: 'Đăng xuất', login: 'Đăng nhập', user: 'Tài khoản', password: 'Mật khẩu', signin: 'Đăng nhập',
-    today: 'Hôm nay, toàn quốc', scans: 'Lượt quét', passed: 'Qua', refused: 'Từ chối', rate: 'Tỉ lệ qua', from: 'Từ ngày', to: 'Đến ngày', show: 'Xem', csv: 'Tải CSV',
+    storeDown: 'Kho dữ liệu không ghi được: các lượt quét chưa được xác nhận, máy ở chốt vẫn giữ chúng.', today: 'Hôm nay, toàn quốc', scans: 'Lượt quét', passed: 'Qua', refused: 'Từ chối', rate: 'Tỉ lệ qua', from: 'Từ ngày', to: 'Đến ngày', show: 'Xem', csv: 'Tải CSV',
     perHour: 'Lượt quét theo giờ', byCheckpoint: 'Theo chốt', checkpoint: 'Chốt', area: 'Địa bàn', overrides: 'Mở tay', reasons: 'Lý do từ chối', byProvince: 'Theo tỉnh',
     province: 'Tỉnh', fleet: 'Thiết bị', state: 'Trạng thái', lastSeen: 'Lần cuối', version: 'Phiên bản', lists: 'Danh sách', backlog: 'Tồn', clock: 'Đồng hồ', scanner: 'Máy quét',
     online: 'trực tuyến', offline: 'mất kết nối', revoked: 'đã thu hồi', never: 'chưa thấy', synced: 'đồng bộ', unsynced: 'CHƯA đồng bộ', all: 'Toàn quốc', wrong: 'Sai tài khoản hoặc mật khẩu', lang: 'English' },
-  en: { title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
+  en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
     province: 'Province', fleet: 'Fleet', state: 'State', lastSeen: 'Last seen', version: 'Version', lists: 'Lists', backlog: 'Backlog', clock: 'Clock', scanner: 'Scanner',
@@ -118,6 +118,9 @@ function startLive() {
     $('#live-green').textContent = fmt(d.green);
     $('#live-red').textContent = fmt(d.red);
     $('#live-rate').textContent = d.passRateText;
+    // the store of record down: scans are not acknowledged (the kiosks keep them) until it is back
+    $('#store-down').hidden = !d.store || d.store.up;
+    $('#store-error').textContent = d.store && !d.store.up ? d.store.error || '' : '';
     // the tables follow within 2 s when today is on screen
     if (range && range.to >= d.day && !refresh) refresh = setTimeout(() => { refresh = null; loadFigures().catch(() => {}); }, 1000);
   };

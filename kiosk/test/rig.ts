@@ -102,11 +102,12 @@ export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTER
 
 export interface Hub { proc: Proc; port: number; config: string; dataDir: string }
 
-export async function startHub(w: World, port?: number): Promise<Hub> {
+/** Starts `chot hub run`; `extra` goes into its config as it is (a store, a retention). */
+export async function startHub(w: World, port?: number, extra: Record<string, unknown> = {}): Promise<Hub> {
   const p = port ?? (await freePort());
   const config = join(w.dir, 'hub.json');
   const dataDir = join(w.dir, 'hub');
-  writeFileSync(config, JSON.stringify({ dataDir, mqtt: { host: '127.0.0.1', port: p }, http: { host: '127.0.0.1', port: 0 } }));
+  writeFileSync(config, JSON.stringify({ dataDir, mqtt: { host: '127.0.0.1', port: p }, http: { host: '127.0.0.1', port: 0 }, ...extra }));
   const proc = start(['hub', 'run', '--config', config], 'hub');
   await waitFor('the hub to listen', () => proc.log().includes('hub: ready') || (proc.child.exitCode !== null && (() => { throw new Error(`hub exited: ${proc.log()}`); })()), 15_000);
   return { proc, port: p, config, dataDir };
