@@ -13,7 +13,7 @@ export interface KioskConfig {
   dccRules?: 'none' | Record<string, unknown>;
   hub: { url?: string; username?: string; password?: string; passwordFile?: string; ca?: string; backoffMinMs: number; backoffMaxMs: number; backlogPerSecond: number; batchMax: number; ackTimeoutMs: number; heartbeatSeconds: number };
   scanner: { type: 'serial' | 'hid' | 'camera' | 'sim' | 'none'; path: string; baudRate: number; maxLength: number; camera: 'ffmpeg' | 'rpicam'; width: number; height: number; fps: number };
-  gpio: { driver: 'onoff' | 'sim'; chipLabel?: string; timelineFile?: string; pins: Partial<SignalConfig['pins']> } & Omit<SignalConfig, 'pins'>;
+  gpio: { driver: 'auto' | 'gpiod' | 'onoff' | 'sim'; chipLabel?: string; timelineFile?: string; pins: Partial<SignalConfig['pins']> } & Omit<SignalConfig, 'pins'>;
   clock: { unsyncedPolicy: 'check-time' | 'skip-time' | 'refuse'; syncedFile: string; hubToleranceMs: number };
   lists: { maxAgeHours: number };
   journal: { commitMs: number; maxBytes: number; segmentBytes: number };

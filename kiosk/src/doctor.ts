@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import mqtt from 'mqtt';
 import { loadConfig, type KioskConfig } from './config.js';
 import { headerChip, listChips } from './gpio/chip.js';
+import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { Journal } from './journal/journal.js';
 
 export interface Check { name: string; ok: boolean; warn?: boolean; detail: string; fix?: string }
@@ -13,7 +14,7 @@ const pass = (name: string, detail: string): Check => ({ name, ok: true, detail 
 const warn = (name: string, detail: string, fix?: string): Check => ({ name, ok: true, warn: true, detail, fix });
 const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: false, detail, fix });
 
-export async function doctor(configPath: string, opts: { sysfs?: string } = {}): Promise<Check[]> {
+export async function doctor(configPath: string, opts: { sysfs?: string; dev?: string } = {}): Promise<Check[]> {
   const checks: Check[] = [];
   let c: KioskConfig;
   try {
@@ -22,7 +23,7 @@ export async function doctor(configPath: string, opts: { sysfs?: string } = {}):
   } catch (e) {
     return [fail('config', (e as Error).message, `correct ${configPath} (kiosk/config.schema.json lists every key)`)];
   }
-  checks.push(gpioCheck(c, opts.sysfs));
+  checks.push(gpioCheck(c, opts.sysfs, opts.dev));
   checks.push(scannerCheck(c));
   checks.push(existsSync('/dev/video0') ? pass('camera', '/dev/video0 is present') : warn('camera', 'no camera at /dev/video0', 'plug in the USB camera, or ignore this on a booth with a scanner only'));
   checks.push(await hubCheck(c));
@@ -35,16 +36,29 @@ export async function doctor(configPath: string, opts: { sysfs?: string } = {}):
   return checks;
 }
 
-function gpioCheck(c: KioskConfig, sysfs?: string): Check {
-  if (c.gpio.driver === 'sim') return warn('gpio', 'simulated driver: no lamps, relay or buzzer are driven', 'set gpio.driver to "onoff" on a booth');
+function gpioCheck(c: KioskConfig, sysfs?: string, dev?: string): Check {
+  if (c.gpio.driver === 'sim') return warn('gpio', 'simulated driver: no lamps, relay or buzzer are driven', 'set gpio.driver to "auto" on a booth');
+  const auto = c.gpio.driver === 'auto' ? chooseDriver(dev) : undefined;
+  const driver = auto?.driver ?? c.gpio.driver;
+  const why = auto ? `gpio.driver "auto": ${auto.why}` : `gpio.driver "${driver}" in the config`;
+  if (driver === 'gpiod') {
+    try {
+      const g = new GpiodDriver({ chipLabel: c.gpio.chipLabel, dev });
+      const text = `${g.describe()}; BCM 22 (relay) is line ${c.gpio.pins.relay?.pin ?? 22} (${why})`;
+      g.close();
+      return pass('gpio', text);
+    } catch (e) {
+      return fail('gpio', `${(e as Error).message} (${why})`, 'sudo apt-get install gpiod; the chot user in the gpio group (provisioning does both); or set gpio.chipLabel (gpiodetect lists the chips)');
+    }
+  }
   try {
     const chip = headerChip(sysfs, c.gpio.chipLabel);
     const gpio = createRequire(import.meta.url)('onoff') as { Gpio: { accessible: boolean } };
-    if (!gpio.Gpio.accessible && !sysfs) return fail('gpio', `${chip.label} at base ${chip.base}, but /sys/class/gpio is not writable by this user`, 'add the chot user to the gpio group (scripts/provision-kiosk.sh does) and log in again');
-    return pass('gpio', `onoff on ${chip.label}, numbering base ${chip.base}: BCM 22 (relay) is gpio${chip.base + (c.gpio.pins.relay?.pin ?? 22)}`);
+    if (!gpio.Gpio.accessible && !sysfs) return fail('gpio', `${chip.label} at base ${chip.base}, but /sys/class/gpio is not writable by this user (${why})`, 'add the chot user to the gpio group (scripts/provision-kiosk.sh does) and log in again');
+    return pass('gpio', `onoff (sysfs) on ${chip.label}, numbering base ${chip.base}: BCM 22 (relay) is gpio${chip.base + (c.gpio.pins.relay?.pin ?? 22)} (${why})`);
   } catch (e) {
     const chips = listChips(sysfs).map((x) => `${x.label}@${x.base}`).join(', ');
-    return fail('gpio', (e as Error).message, chips ? `set gpio.chipLabel to one of: ${chips}` : 'use Raspberry Pi OS with its stock kernel (sysfs GPIO enabled)');
+    return fail('gpio', `${(e as Error).message} (${why})`, chips ? `set gpio.chipLabel to one of: ${chips}` : 'use Raspberry Pi OS with its stock kernel, and install gpiod for the character device driver');
   }
 }
 

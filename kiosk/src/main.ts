@@ -7,6 +7,7 @@ import { checkConfig, loadConfig, signalConfig, ConfigError, type KioskConfig } 
 import type { GpioDriver } from './gpio/driver.js';
 import { SimGpio } from './gpio/sim.js';
 import { OnoffDriver } from './gpio/onoff.js';
+import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
 import { SystemdNotify } from '../../lib/systemd-notify.js';
@@ -19,6 +20,8 @@ export const log = (line: string): void => { process.stderr.write(`${line}\n`); 
 
 export function makeGpio(c: Pick<KioskConfig, 'gpio'>): GpioDriver {
   if (c.gpio.driver === 'sim') return new SimGpio(c.gpio.timelineFile);
+  const driver = c.gpio.driver === 'auto' ? chooseDriver().driver : c.gpio.driver;
+  if (driver === 'gpiod') return new GpiodDriver({ chipLabel: c.gpio.chipLabel, log });
   return new OnoffDriver({ chipLabel: c.gpio.chipLabel });
 }
 
@@ -107,11 +110,12 @@ export function failSafeFromDisk(configPath?: string, stateDir = '/var/lib/chot'
   const cfg = c ? signalConfig(c as KioskConfig) : DEFAULT_SIGNAL;
   let gpio: GpioDriver;
   try {
-    gpio = c ? makeGpio(c) : new OnoffDriver();
+    gpio = makeGpio(c ?? { gpio: { driver: 'auto' } as KioskConfig['gpio'] });
   } catch (e) {
     throw new ConfigError(`failsafe: cannot reach the GPIO (${(e as Error).message}): the gate relay may still be energised; cut its power`);
   }
   new Signal(gpio, cfg).failSafe();
-  gpio.close();
+  // gpiod holds lines only while a process runs: set them once more with a gpioset that exits at once
+  if (gpio instanceof GpiodDriver) gpio.settle(); else gpio.close();
   return `relay released, red lamp on (pins from ${from})`;
 }

@@ -10,7 +10,7 @@ test('a minimal config gets working defaults', () => {
   assert.is(c.kiosk.area, 'VN');
   assert.is(c.kiosk.timeZone, 'Asia/Ho_Chi_Minh');
   assert.is(c.scanner.path, '/dev/ttyACM0');
-  assert.is(c.gpio.driver, 'onoff');
+  assert.is(c.gpio.driver, 'auto', 'gpiod where the kernel has it, else onoff');
   assert.equal(c.gpio.pins.relay, { pin: 22 });
   assert.is(c.journal.commitMs, 50);
   assert.is(c.clock.unsyncedPolicy, 'check-time');

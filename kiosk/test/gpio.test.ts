@@ -1,8 +1,10 @@
-// One contract every GPIO driver passes, run on the simulated driver here; on a Pi, CHOT_GPIO_DRIVER=onoff
-// runs the same contract on real pins (this machine has no GPIO: see the onoff tests below for what runs here).
+// One contract every GPIO driver passes, run on the simulated driver here; on a Pi, CHOT_GPIO_DRIVER=gpiod (or
+// onoff) runs the same contract on real pins. This machine has no GPIO (no /dev/gpiochip*, no gpio-sim module):
+// the gpiod driver's command lines and parsers are tested with plain values, and the contract runs on it with
+// stand-ins for gpioset/gpiodetect that record what they are told to hold (v1, v2, v2 interactive).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GpioDriver } from '../src/gpio/driver.js';
@@ -10,7 +12,8 @@ import { SimGpio } from '../src/gpio/sim.js';
 import { OnoffDriver } from '../src/gpio/onoff.js';
 import { headerChip, listChips, sysfsNumber } from '../src/gpio/chip.js';
 import { Signal, DEFAULT_SIGNAL } from '../src/gpio/signal.js';
-import { sleep } from './rig.js';
+import { sleep, waitFor } from './rig.js';
+import { chooseDriver, GpiodDriver, headerChardev, holdArgs, monitorArgs, onceArgs, parseDetect, parseEdge, parseToolVersion, type GpiodTools } from '../src/gpio/gpiod.js';
 
 function contract(name: string, make: () => GpioDriver): void {
   test(`${name}: an output starts inactive, and reads back what was written (active-high and active-low)`, () => {
@@ -30,8 +33,54 @@ function contract(name: string, make: () => GpioDriver): void {
   });
 }
 
+const temps: string[] = [];
+const temp = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); temps.push(d); return d; };
+
+const PI5_DETECT = 'gpiochip0 [gpio-brcmstb@107d508500] (32 lines)\ngpiochip1 [gpio-brcmstb@107d517c00] (15 lines)\ngpiochip2 [gpio-brcmstb@107d508500] (4 lines)\ngpiochip3 [gpio-brcmstb@107d517c00] (6 lines)\ngpiochip4 [pinctrl-rp1] (54 lines)\n';
+const PI4_DETECT = 'gpiochip0 [pinctrl-bcm2711] (58 lines)\ngpiochip1 [raspberrypi-exp-gpio] (8 lines)\n';
+
+/** Stand-ins for libgpiod's tools: gpioset records every level it is told to hold in STATE, one "offset=level" a line. */
+function standIns(version: 1 | 2, interactive: boolean): { bin: { gpioset: string; gpiodetect: string; gpiomon: string }; dev: string; state: string } {
+  const dir = temp('chot-gpiod-');
+  const dev = join(dir, 'dev');
+  mkdirSync(dev);
+  writeFileSync(join(dev, 'gpiochip4'), '');
+  const state = join(dir, 'state');
+  writeFileSync(state, '');
+  const tool = (name: string, body: string) => { writeFileSync(join(dir, name), `#!/bin/bash\n${body}\n`); chmodSync(join(dir, name), 0o755); return join(dir, name); };
+  const gpioset = tool('gpioset', `case "$1" in --version) echo "gpioset (libgpiod) v${version}.${version === 1 ? '6.3' : '2.1'}"; exit 0 ;; --help) ${interactive ? 'echo "  -i, --interactive  set the lines then wait for additional set commands"' : 'echo usage'}; exit 0 ;; esac
+for a in "$@"; do [[ "$a" =~ ^[0-9]+=[01]$ ]] && echo "$a" >> ${JSON.stringify(state)}; done
+${interactive ? `while read -r cmd pair; do [[ "$cmd" == set ]] && echo "$pair" >> ${JSON.stringify(state)}; done` : 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'}`);
+  const gpiodetect = tool('gpiodetect', `printf '%b' ${JSON.stringify(PI5_DETECT)}`);
+  const gpiomon = tool('gpiomon', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done');
+  return { bin: { gpioset, gpiodetect, gpiomon }, dev, state };
+}
+const held = (state: string) => {
+  const last = new Map<number, number>();
+  for (const l of readFileSync(state, 'utf8').split('\n').filter(Boolean)) { const [o, v] = l.split('=').map(Number); last.set(o, v); }
+  return last;
+};
+
 contract('sim', () => new SimGpio());
 if (process.env.CHOT_GPIO_DRIVER === 'onoff') contract('onoff', () => new OnoffDriver());
+if (process.env.CHOT_GPIO_DRIVER === 'gpiod') contract('gpiod', () => new GpiodDriver());
+for (const [version, interactive] of [[1, false], [2, false], [2, true]] as const) {
+  const name = `gpiod stand-in v${version}${interactive ? ' interactive' : ''}`;
+  contract(name, () => { const s = standIns(version, interactive); return new GpiodDriver({ bin: s.bin, dev: s.dev }); });
+  test(`${name}: the tools are told the physical levels, held until the driver closes`, async () => {
+    const s = standIns(version, interactive);
+    const g = new GpiodDriver({ bin: s.bin, dev: s.dev });
+    assert.match(g.describe(), new RegExp(`^gpiod \\(libgpiod v${version}, gpioset held running, ${interactive ? 'interactive' : 'restarted on change'}\\), gpiochip4 \\[pinctrl-rp1\\]$`));
+    const relay = g.output(22, false), lamp = g.output(27, true);
+    await waitFor('both lines held inactive', () => held(s.state).get(22) === 0 && held(s.state).get(27) === 1);
+    relay.write(true); lamp.write(true);
+    relay.write(false); relay.write(true); // changes faster than a holder restarts: the last one wins
+    await waitFor('the new levels held', () => held(s.state).get(22) === 1 && held(s.state).get(27) === 0);
+    await sleep(100);
+    assert.is(held(s.state).get(22), 1);
+    g.close();
+  });
+}
 
 test('sim: active-low outputs drive the physical level inverted', () => {
   const g = new SimGpio();
@@ -81,6 +130,59 @@ test('chip base: clear errors when sysfs GPIO is absent, the label is wrong, or 
   assert.throws(() => sysfsNumber(headerChip(fakeSysfs([['pinctrl-rp1', 571, 54]])), 60), /outside pinctrl-rp1/);
 });
 
+test('gpiod: versions, chips and the header chip from the tools\' own output', () => {
+  assert.is(parseToolVersion('gpioset (libgpiod) v1.6.3\nCopyright (C) 2017-2018 Bartosz Golaszewski\n'), 1);
+  assert.is(parseToolVersion('gpioset (libgpiod) v2.2.1\n'), 2);
+  assert.throws(() => parseToolVersion('gpioset 0.3 (some other tool)'), /cannot tell libgpiod's version from "gpioset 0.3 \(some other tool\)"/);
+  assert.throws(() => parseToolVersion('gpioset (libgpiod) v3.0'), /libgpiod v3 is not supported/);
+  assert.equal(parseDetect(PI4_DETECT), [{ name: 'gpiochip0', label: 'pinctrl-bcm2711', lines: 58 }, { name: 'gpiochip1', label: 'raspberrypi-exp-gpio', lines: 8 }]);
+  assert.is(headerChardev(parseDetect(PI4_DETECT)).name, 'gpiochip0');
+  assert.is(headerChardev(parseDetect(PI5_DETECT)).name, 'gpiochip4', 'the Pi 5 header is the RP1, not the SoC chips listed before it');
+  assert.is(headerChardev(parseDetect(PI5_DETECT.replace('gpiochip4', 'gpiochip0').replace('gpiochip0 [gpio-brcmstb', 'gpiochip10 [gpio-brcmstb'))).name, 'gpiochip0', 'newer kernels number the RP1 first');
+  assert.throws(() => headerChardev(parseDetect(PI4_DETECT), 'pinctrl-rp1'), /gpio\.chipLabel "pinctrl-rp1" not found; chips here: gpiochip0 \[pinctrl-bcm2711\], gpiochip1 \[raspberrypi-exp-gpio\]/);
+  assert.throws(() => headerChardev(parseDetect('gpiochip0 [some-i2c-expander] (16 lines)')), /set gpio\.chipLabel/);
+});
+
+test('gpiod: command lines for libgpiod v1 (Bookworm) and v2 (Trixie), which differ in flags', () => {
+  const v1: GpiodTools = { version: 1, interactive: false }, v2: GpiodTools = { version: 2, interactive: false }, v2i: GpiodTools = { version: 2, interactive: true };
+  assert.equal(holdArgs(v1, 'gpiochip0', 22, 0), ['--mode=signal', 'gpiochip0', '22=0']);
+  assert.equal(holdArgs(v2, 'gpiochip4', 22, 1), ['--chip', 'gpiochip4', '--consumer', 'chot', '22=1']);
+  assert.equal(holdArgs(v2i, 'gpiochip4', 22, 1), ['--interactive', '--chip', 'gpiochip4', '--consumer', 'chot', '22=1']);
+  assert.equal(onceArgs(v1, 'gpiochip0', [[22, 0], [27, 1]]), ['--mode=exit', 'gpiochip0', '22=0', '27=1']);
+  assert.equal(onceArgs(v2, 'gpiochip4', [[22, 0]]), ['--chip', 'gpiochip4', '--consumer', 'chot', '--toggle', '0', '22=0']);
+  assert.equal(monitorArgs(v1, 'gpiochip0', 24, true, 50), ['--bias', 'pull-up', '--falling-edge', '--line-buffered', '--format=%e %o', 'gpiochip0', '24']);
+  assert.equal(monitorArgs(v2, 'gpiochip4', 24, true, 50), ['--chip', 'gpiochip4', '--consumer', 'chot', '--bias', 'pull-up', '--edges', 'falling', '--debounce-period', '50ms', '--format', '%e %o', '24']);
+  assert.equal(monitorArgs(v2, 'gpiochip4', 5, false, 20).slice(4, 8), ['--bias', 'pull-down', '--edges', 'rising']);
+  assert.equal(parseEdge(v1, '0 24'), { offset: 24, rising: false });
+  assert.equal(parseEdge(v2, '2 24'), { offset: 24, rising: false });
+  assert.equal(parseEdge(v2, '1 24\r'), { offset: 24, rising: true });
+  assert.is(parseEdge(v1, '2 24'), null, 'v1 has no event type 2');
+  assert.is(parseEdge(v2, 'gpiomon: unable to request lines'), null);
+});
+
+test('gpio.driver "auto": gpiod where the kernel has /dev/gpiochip* and gpioset is installed, else onoff, and why', () => {
+  const empty = temp('chot-dev-');
+  assert.equal(chooseDriver(empty), { driver: 'onoff', why: `no ${empty}/gpiochip*: falling back to sysfs GPIO` });
+  const s = standIns(2, false);
+  assert.match(chooseDriver(s.dev, join(s.dev, 'no-gpioset')).why, /gpiochip\* present but .*no-gpioset is not installed \(sudo apt-get install gpiod\)/);
+  assert.is(chooseDriver(s.dev, s.bin.gpioset).driver, 'gpiod');
+  assert.throws(() => new GpiodDriver({ dev: empty }), /no \/dev\/gpiochip\* on this kernel: the GPIO character device is missing/);
+  assert.throws(() => new GpiodDriver({ dev: s.dev, bin: { gpioset: join(s.dev, 'no-gpioset') } }), /no-gpioset not found \(ENOENT\): sudo apt-get install gpiod/);
+  if (!existsSync('/dev/gpiochip0')) assert.throws(() => new GpiodDriver(), /no \/dev\/gpiochip\*/, 'this machine has no GPIO character device');
+});
+
+test('gpiod: failsafe sets the last levels once more with a gpioset that exits, after the holders let go', async () => {
+  const s = standIns(1, false);
+  const g = new GpiodDriver({ bin: s.bin, dev: s.dev });
+  const relay = g.output(22, false);
+  relay.write(true);
+  await waitFor('relay held on', () => held(s.state).get(22) === 1);
+  relay.write(false);
+  g.settle();
+  assert.is(held(s.state).get(22), 0);
+  assert.match(readFileSync(s.state, 'utf8'), /22=0\n$/, 'the one-shot gpioset set it last');
+});
+
 test('onoff on this machine: no sysfs GPIO, so the real driver refuses to start with what to do', () => {
   assert.throws(() => new OnoffDriver(), /sysfs GPIO is absent on this kernel \(built without CONFIG_GPIO_SYSFS\)/);
 });
@@ -127,4 +229,5 @@ test('signal: the override button opens the gate; fail-safe releases the relay a
   assert.is(last('relay'), false, 'nothing opens the gate after fail-safe');
 });
 
+test.after(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
 test.run();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 export interface GpioChip { dir: string; label: string; base: number; ngpio: number }
 
 /** The header's controller labels: Pi 5 (RP1), Pi 4 (BCM2711), Pi 3 and earlier (BCM2835). */
-const HEADER_LABELS = [/^pinctrl-rp1$/, /^pinctrl-bcm2712$/, /^pinctrl-bcm2711$/, /^pinctrl-bcm2835$/, /^raspberrypi-exp-gpio$/];
+export const HEADER_LABELS = [/^pinctrl-rp1$/, /^pinctrl-bcm2712$/, /^pinctrl-bcm2711$/, /^pinctrl-bcm2835$/, /^raspberrypi-exp-gpio$/];
 
 export function listChips(sysfs = '/sys/class/gpio'): GpioChip[] {
   if (!existsSync(sysfs)) return [];
