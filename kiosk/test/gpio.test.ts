@@ -101,7 +101,7 @@ test('sim: a button press inside the debounce window is a bounce', async () => {
 });
 
 function fakeSysfs(chips: Array<[string, number, number]>): string {
-  const root = mkdtempSync(join(tmpdir(), 'chot-sysfs-'));
+  const root = temp('chot-sysfs-');
   for (const [label, base, ngpio] of chips) {
     const d = join(root, `gpiochip${base}`);
     mkdirSync(d);
