@@ -40,14 +40,17 @@ async function setUp(name: string, extra: Record<string, unknown>, dataDir?: str
     return { id, journal, uplink, gen: new ScanIdGenerator(), dir };
   });
   await waitFor('all kiosks online', () => kiosks.every((k) => k.uplink.state === 'online'), 10_000);
-  return { w, port, hub, extra, kiosks, written: 0 };
+  return { w, port, hub, extra: { ...extra, ...(dataDir ? { dataDir } : {}) }, kiosks, written: 0 };
 }
 
-/** The kiosks signal PER_KIOSK scans each, as fast as a busy lane, while `fault` runs beside them. */
-async function burst(r: Rig, fault: () => Promise<void>): Promise<void> {
+/** The kiosks signal PER_KIOSK scans each, as fast as a busy lane. Halfway, `fault` starts (and returns how it
+ * ends); the second half is signalled while it lasts, then it ends. */
+async function burst(r: Rig, fault: () => Promise<() => Promise<void>>): Promise<void> {
   const now = Date.now();
+  let end: (() => Promise<void>) | undefined;
   const signal = (async () => {
     for (let n = 0; n < PER_KIOSK; n++) {
+      if (n === PER_KIOSK / 2) end = await fault();
       for (const k of r.kiosks) {
         const rec: ScanRecord = { id: k.gen.next(now + n), at: now + n, clockSynced: true, verdict: n % 10 ? 'green' : 'red', reason: n % 10 ? 'ok' : 'expired', format: 'pass', source: 'serial', ms: 1.2, category: 'resident' };
         k.journal.append(rec);
@@ -57,8 +60,8 @@ async function burst(r: Rig, fault: () => Promise<void>): Promise<void> {
       if (n % 50 === 0) await sleep(1);
     }
   })();
-  await fault();
   await signal;
+  await end?.();
   assert.is(r.written, KIOSKS * PER_KIOSK);
 }
 
@@ -74,7 +77,7 @@ async function checkExact(r: Rig): Promise<void> {
   r.hub = await startHub(r.w, r.port, r.extra); // and once more: nothing doubles across a restart either
   const httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(r.hub.proc.log())![1]);
   const res = await fetch(`http://127.0.0.1:${httpPort}/api/figures?day=${localDay(Date.now(), TZ)}`, { headers: { Authorization: `Bearer ${lastReader}:${token}` } });
-  assert.is(res.status, 200);
+  assert.is(res.status, 200, `figures for ${lastReader}: ${res.status}; hub log: ${r.hub.proc.log().slice(-1500)}`);
   const fig = await res.json() as { nationwide: { scans: number; red: number }; provinces: Array<{ province: string; scans: number }> };
   assert.is(fig.nationwide.scans, KIOSKS * PER_KIOSK, 'every scan counted once');
   assert.is(fig.nationwide.red, KIOSKS * PER_KIOSK / 10);
@@ -102,8 +105,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await waitFor('the hub to have acknowledged some of the burst', () => storedSoFar(rig) > 2000, 30_000, 20);
         rig.hub.proc.child.kill('SIGKILL');
         await rig.hub.proc.exited;
-        await sleep(500);
-        rig.hub = await startHub(rig.w, rig.port, rig.extra);
+        return async () => { rig.hub = await startHub(rig.w, rig.port, rig.extra); };
       });
       await checkExact(rig);
     } finally {
@@ -121,14 +123,15 @@ test('postgres: the database stopped for 10 s in the middle of a burst, then sta
     await burst(rig, async () => {
       await waitFor('some of the burst acknowledged', () => storedSoFar(rig) > 1000, 30_000, 20);
       db.halt();
-      const httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(rig.hub.proc.log())![1]);
-      await waitFor('the hub to notice', () => /the store is unavailable/.test(rig.hub.proc.log()), 15_000);
-      const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
-      assert.is(health.status, 503);
-      await sleep(10_000);
-      db.resume();
-      await waitFor('the hub to resume by itself', () => /the store is back/.test(rig.hub.proc.log()), 20_000);
-      assert.is((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
+      return async () => {
+        const httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(rig.hub.proc.log())![1]);
+        await waitFor('the hub to notice', () => /the store is unavailable/.test(rig.hub.proc.log()), 15_000);
+        assert.is((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 503);
+        await sleep(10_000);
+        db.resume();
+        await waitFor('the hub to resume by itself', () => /the store is back/.test(rig.hub.proc.log()), 20_000);
+        assert.is((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
+      };
     });
     await checkExact(rig);
   } finally {
@@ -152,12 +155,14 @@ test(`sqlite: a full disk under the database: no acknowledgement while it lasts,
       await waitFor('some of the burst acknowledged', () => storedSoFar(rig) > 1000, 30_000, 20);
       // fill the disk: dd stops at ENOSPC
       spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
-      await waitFor('the hub to notice', () => /the store is unavailable/.test(rig.hub.proc.log()), 30_000);
-      const pending = rig.kiosks.reduce((a, k) => a + k.journal.pending, 0);
-      assert.ok(pending > 0, 'the kiosks keep what the hub could not commit');
-      await sleep(3000);
-      rmSync(join(mnt, 'filler'));
-      await waitFor('the hub to resume by itself', () => /the store is back/.test(rig.hub.proc.log()), 20_000);
+      return async () => {
+        await waitFor('the hub to notice', () => /the store is unavailable/.test(rig.hub.proc.log()), 30_000);
+        const pending = rig.kiosks.reduce((a, k) => a + k.journal.pending, 0);
+        assert.ok(pending > 0, 'the kiosks keep what the hub could not commit');
+        await sleep(3000);
+        rmSync(join(mnt, 'filler'));
+        await waitFor('the hub to resume by itself', () => /the store is back/.test(rig.hub.proc.log()), 20_000);
+      };
     });
     await checkExact(rig);
   } finally {

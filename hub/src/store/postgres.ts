@@ -56,6 +56,9 @@ export class PostgresStore implements HubStore {
     this.pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
     // an idle connection that the server closed (a restart) must not crash the hub: the pool replaces it
     this.pool.on('error', (e) => this.log(`store: ${this.describe}: an idle connection failed: ${e.message}`));
+    // and every connection gets a listener of its own: a server that shuts down ends each one with an 'error'
+    // event, which Node turns into a crash where nobody listens; the query that used it fails and is retried
+    this.pool.on('connect', (c) => c.on('error', () => {}));
   }
 
   private async q<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
