@@ -3,7 +3,7 @@
 // Ctrl-C stops everything. `--seconds N` stops after N seconds and prints what the kiosks signalled beside the
 // hub's figures (the demo test checks they match).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ import { checkConfig } from '../kiosk/src/config.js';
 import { SimGpio } from '../kiosk/src/gpio/sim.js';
 import { SimSource } from '../kiosk/src/scan/source.js';
 import { OfficerScreen } from '../kiosk/src/screen/server.js';
+import { corpusDir, missingCorpus } from '../lib/corpora.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, every: { type: 'string', default: '700' }, quiet: { type: 'boolean' } }, strict: true });
 const log = values.quiet ? () => {} : (l: string) => process.stderr.write(`${l}\n`);
@@ -25,12 +26,13 @@ const dir = mkdtempSync(join(tmpdir(), 'chot-demo-'));
 const now = () => Math.floor(Date.now() / 1000);
 const t = now();
 
-// the root authority, two issuers, and (when ../shared is there) a real EU document signer
+// the root authority, two issuers, and (with the dcc-testdata corpus, lib/corpora.ts) a real EU document signer
 const root = generateKeyPairSync('ed25519');
 const hcm = generateKeyPairSync('ed25519');
 const moh = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const dccCase = join(new URL('../../', import.meta.url).pathname, '..', 'shared', 'dcc-testdata', 'DE', '2DCode', 'raw', '1.json');
-const dcc = existsSync(dccCase) ? JSON.parse(readFileSync(dccCase, 'utf8')) as { PREFIX: string; TESTCTX: { CERTIFICATE: string } } : undefined;
+const dccDir = corpusDir('dcc-testdata');
+if (!dccDir) log(`demo: no EU DCC in the mix: ${missingCorpus('dcc-testdata', 'the expired German certificate')}`);
+const dcc = dccDir ? JSON.parse(readFileSync(join(dccDir, 'DE', '2DCode', 'raw', '1.json'), 'utf8')) as { PREFIX: string; TESTCTX: { CERTIFICATE: string } } : undefined;
 const entries = [
   issuerEntryToWire({ issuer: 'VN-79', name: 'Sở Y tế TP. Hồ Chí Minh', publicKey: hcm.publicKey, validFrom: t - 365 * 86400, validUntil: t + 365 * 86400, categories: ['resident', 'shipper', 'goods', 'medical'], areas: ['79', '74'] }),
   issuerEntryToWire({ issuer: 'VN-BYT', name: 'Bộ Y tế', publicKey: moh.publicKey, validFrom: t - 365 * 86400, validUntil: t + 365 * 86400, categories: ['resident', 'shipper', 'official', 'medical', 'goods', 'foreign'], areas: ['VN'] }),

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm test: runs the whole uvu suite from dist/ (npm's pretest builds it first), after making sure the system
 // tools the tests drive are there. As root a missing tool is installed with apt-get; otherwise the run stops
-// with the package to install. Nothing is silently skipped. `npm test -- protocol` runs only matching files.
+// with the package to install. Nothing is silently skipped: a suite whose external corpus is missing (see
+// lib/corpora.ts, scripts/get-corpora.sh) prints one line, repeated at the end, and fails with CI=true.
+// `npm test -- protocol` runs only matching files.
 import { spawnSync, spawn } from 'node:child_process';
 
 const tools = [
@@ -51,7 +53,11 @@ child.on('close', (code) => {
   const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
   const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
   const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  console.log(`\ntests: ${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`);
+  // tests whose corpus is missing return without running: not counted as passed, each suite named once more
+  const notRun = [...plain.matchAll(/not run \(no corpus\): (.*?\((\d+) tests?\).*)$/gm)];
+  const unrun = notRun.reduce((n, m) => n + Number(m[2]), 0);
+  console.log(`\ntests: ${passed - unrun} passed, ${total - passed - skipped} failed, ${skipped} skipped${unrun ? `, ${unrun} not run for want of a corpus:` : ''}`);
+  for (const m of notRun) console.log(`  not run: ${m[1]}`);
   if (total === 0) { console.error('test: no test ran'); process.exit(1); }
   process.exit(code ?? 1);
 });

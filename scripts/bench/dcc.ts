@@ -1,15 +1,17 @@
-// EU DCC verification rate beside bare crypto.verify, on real certificates from ../shared/dcc-testdata.
-import { readFileSync, existsSync } from 'node:fs';
+// EU DCC verification rate beside bare crypto.verify, on real certificates from the dcc-testdata corpus
+// (lib/corpora.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, verify as cryptoVerify } from 'node:crypto';
 import { decodeSign1, dscEntry, emptyStatusList, toBeSigned, unwrapEnvelope, verifyDcc, type TrustList } from '../../protocol/src/index.js';
 import { compareRates, printTable, type Row } from './measure.js';
+import { corpusDir, missingCorpus } from '../../lib/corpora.js';
 
-const CORPUS = join(new URL('../../../', import.meta.url).pathname, '..', 'shared', 'dcc-testdata');
 const CASES: Array<[string, string]> = [['ES256', 'DE/2DCode/raw/1.json'], ['PS256 (RSA 2048)', 'common/2DCode/raw/CO1.json'], ['PS256 (RSA 3072)', 'common/2DCode/raw/CO2.json']];
 
 export function benchDcc(): void {
-  if (!existsSync(CORPUS)) { console.log(`\n## EU DCC verification\n\nskipped: ${CORPUS} is missing (shared/ beside the clone)`); return; }
+  const CORPUS = corpusDir('dcc-testdata');
+  if (!CORPUS) { console.log(`\n## EU DCC verification\n\nnot run: ${missingCorpus('dcc-testdata', 'the EU DCC verification rates')}`); return; }
   const trust: TrustList = { version: 0, issuedAt: 0, entries: [], byKid: new Map() };
   const rows: Row[] = [];
   for (const [alg, file] of CASES) {

@@ -1,14 +1,15 @@
-// EU DCC conformance: every case of ../shared/dcc-testdata through `chot verify --dcc-rules none`, with the
-// case's clock and certificate. A case tests only the steps whose flags are present (see that folder's README).
+// EU DCC conformance: every case of the dcc-testdata corpus (lib/corpora.ts) through `chot verify --dcc-rules
+// none`, with the case's clock and certificate. A case tests only the steps whose flags are present (an absent
+// EXPECTED… flag is an untested step).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { needsCorpus } from '../../lib/corpora.js';
 
 const CHOT = new URL('../chot.js', import.meta.url).pathname;
-const REPO = new URL('../../../', import.meta.url).pathname;
-const CORPUS = join(REPO, '..', 'shared', 'dcc-testdata');
+const corpus = needsCorpus('dcc-testdata', 'scripts/test/dcc-conformance: the EU DCC conformance cases through chot verify');
 
 /** Which conformance step each reason blames. A schema failure is reported as malformed. */
 const BLAMES: Record<string, string[]> = {
@@ -29,10 +30,10 @@ const KNOWN_BAD: Record<string, string> = {};
 
 interface Case { file: string; prefix: string; cert?: string; clock?: string; flags: Record<string, boolean> }
 
-function cases(): Case[] {
+function cases(corpusDir: string): Case[] {
   const out: Case[] = [];
-  for (const cc of readdirSync(CORPUS).sort()) {
-    const dir = join(CORPUS, cc, '2DCode', 'raw');
+  for (const cc of readdirSync(corpusDir).sort()) {
+    const dir = join(corpusDir, cc, '2DCode', 'raw');
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       const d = JSON.parse(readFileSync(join(dir, f), 'utf8'));
@@ -41,7 +42,7 @@ function cases(): Case[] {
         const step = k.replace(/^EXPECTED/, '');
         if (STEPS.includes(step) && typeof v === 'boolean') flags[step] = v;
       }
-      out.push({ file: relative(CORPUS, join(dir, f)), prefix: d.PREFIX ?? '', cert: d.TESTCTX?.CERTIFICATE, clock: d.TESTCTX?.VALIDATIONCLOCK, flags });
+      out.push({ file: relative(corpusDir, join(dir, f)), prefix: d.PREFIX ?? '', cert: d.TESTCTX?.CERTIFICATE, clock: d.TESTCTX?.VALIDATIONCLOCK, flags });
     }
   }
   return out;
@@ -86,9 +87,8 @@ test('judge: the rules of the conformance comparison themselves', () => {
   assert.ok(judge({ VERIFY: false, KEYUSAGE: true }, 'red', 'key-usage'));
 });
 
-test('every EU DCC conformance case agrees with chot verify (--dcc-rules none)', async () => {
-  assert.ok(existsSync(CORPUS), `the conformance corpus is missing: expected ${CORPUS} (shared/ beside the clone)`);
-  const all = cases();
+test('every EU DCC conformance case agrees with chot verify (--dcc-rules none)', corpus(async (dir) => {
+  const all = cases(dir);
   assert.ok(all.length >= 90, `only ${all.length} cases found`);
   const disagreements: string[] = [];
   let green = 0, red = 0, allowed = 0;
@@ -109,6 +109,6 @@ test('every EU DCC conformance case agrees with chot verify (--dcc-rules none)',
   console.log(`  dcc conformance: ${all.length} cases, ${green} green, ${red} red, ${allowed} known-bad allowed, ${disagreements.length} disagreements`);
   for (const d of disagreements) console.log(`  DISAGREES ${d}`);
   assert.equal(disagreements, []);
-});
+}));
 
 test.run();
