@@ -12,6 +12,7 @@ export * from './signed-list.js';
 export * from './trust-list.js';
 export * from './status-list.js';
 export * from './reasons.js';
+export * from './provinces.js';
 export * from './verdict.js';
 export * from './dcc.js';
 export * from './dcc-schema.js';

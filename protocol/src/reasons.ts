@@ -27,3 +27,27 @@ export function messageFor(reason: Reason): { vi: string; en: string } {
   const [vi, en] = REASONS[reason];
   return { vi, en };
 }
+
+/** Short words for a reason where a sentence does not fit: the officer's last scans, the operators' dashboard.
+ *  [Vietnamese, English]. 'override' is the officer opening the gate by hand (a record's reason, not a verdict's). */
+export const REASON_WORDS = {
+  'ok': ['Hợp lệ', 'Valid'],
+  'override': ['Cán bộ mở cổng', 'Opened by the officer'],
+  'unsupported-format': ['Không phải giấy đi đường', 'Not a pass'],
+  'malformed': ['Mã hỏng', 'Damaged code'],
+  'unknown-key': ['Nơi cấp không được công nhận', 'Issuer not recognised'],
+  'bad-signature': ['Chữ ký sai, có thể giả', 'Bad signature, maybe forged'],
+  'issuer-not-allowed': ['Nơi cấp không có thẩm quyền', 'Issuer not allowed'],
+  'not-yet-valid': ['Chưa có hiệu lực', 'Not valid yet'],
+  'expired': ['Hết hạn', 'Expired'],
+  'outside-hours': ['Ngoài khung giờ', 'Outside its hours'],
+  'wrong-area': ['Sai địa bàn', 'Wrong area'],
+  'category-refused': ['Loại giấy không được nhận', 'Kind of pass not accepted'],
+  'revoked': ['Đã thu hồi', 'Revoked'],
+  'health-status': ['F0/F1: gặp cán bộ y tế', 'F0/F1: see the health officer'],
+  'declaration-stale': ['Khai báo y tế quá hạn', 'Health declaration too old'],
+  'key-usage': ['Nơi cấp không được ký loại này', 'Issuer may not sign this'],
+  'unsupported-algorithm': ['Loại khóa chưa hỗ trợ', 'Key type not supported'],
+  'rule-failed': ['Không đạt quy định', 'Fails the rules here'],
+  'clock-unsynced': ['Đồng hồ chưa đồng bộ', 'Clock not synchronised'],
+} as const satisfies Record<Reason | 'override', readonly [string, string]>;

@@ -41,6 +41,8 @@ export interface OfficerSummary {
   idLast4?: string;
   category: string;
   plate?: string;
+  /** Pass only: from when it is valid (ISO); the officer checks a "not valid yet" or an "expired" against it. */
+  validFrom?: string;
   validUntil: string;
   issuer: string;
   areas: string[];
@@ -153,7 +155,7 @@ const windowText = (w: [number, number]): string => `${formatMinutes(w[0])}-${fo
 
 function summarise(p: Pass): OfficerSummary {
   return {
-    name: p.holderName, idLast4: p.idLast4, category: p.category, plate: p.plate, validUntil: iso(p.validUntil),
+    name: p.holderName, idLast4: p.idLast4, category: p.category, plate: p.plate, validFrom: iso(p.validFrom), validUntil: iso(p.validUntil),
     issuer: p.issuer, areas: p.areas, hours: p.hours.length ? p.hours.map(windowText) : undefined, health: p.health,
   };
 }
