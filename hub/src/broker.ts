@@ -33,9 +33,26 @@ export interface BrokerStats {
 export const MAX_CONNECT_BYTES = 2048;
 export const MAX_PACKET_BYTES = 300 * 1024;
 
+/** What the hub needs of a broker, embedded (aedes, this file) or external (external.ts). */
+export interface BrokerPort {
+  readonly kind: 'embedded' | 'external';
+  readonly stats: BrokerStats;
+  /** kiosks' last status, with when it was seen */
+  readonly online: Map<string, KioskStatus & { lastSeen: number }>;
+  /** kiosk ids connected now */
+  readonly connected: Set<string>;
+  listen(): Promise<{ port?: number; tlsPort?: number }>;
+  publish(topic: string, payload: Uint8Array | string, retain?: boolean): Promise<void>;
+  ack(kiosk: string, ids: string[]): void;
+  /** cuts a kiosk off now (revoked); false when it was not connected here */
+  disconnect(id: string): boolean;
+  close(): Promise<void>;
+}
+
 type Who = { kind: 'kiosk'; id: string } | { kind: 'doctor'; id: string } | { kind: 'account'; name: string; role: 'operator' | 'service' };
 
-export class HubBroker {
+export class HubBroker implements BrokerPort {
+  readonly kind = 'embedded' as const;
   readonly stats: BrokerStats = { rejected: 0, refusedPublish: 0, refusedConnect: 0, rateLimited: 0, oversize: 0 };
   readonly online = new Map<string, KioskStatus & { lastSeen: number }>();
   /** kiosk ids with an open MQTT connection now */

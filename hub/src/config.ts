@@ -8,8 +8,11 @@ export interface HubConfig {
   dataDir: string;
   timeZone: string;
   retentionDays: number;
-  mqtt: { host: string; port: number; tlsPort: number; cert?: string; key?: string; plain?: boolean; publicUrl?: string };
-  http: { host: string; port: number; publicUrl?: string };
+  mqtt: {
+    host: string; port: number; tlsPort: number; cert?: string; key?: string; plain?: boolean; publicUrl?: string;
+    broker: 'embedded' | 'external'; urls?: string[]; username?: string; passwordFile?: string; ca?: string; shareGroup: string; dynsec: boolean;
+  };
+  http: { host: string; port: number; publicUrl?: string; emqxSecretFile?: string };
   store: { kind: 'sqlite' | 'postgres'; path?: string; url?: string };
   silentAfterSeconds: number;
 }
@@ -24,6 +27,11 @@ export function checkHubConfig(doc: unknown, source = 'hub config'): HubConfig {
   const c = doc as HubConfig;
   if (!!c.mqtt.cert !== !!c.mqtt.key) throw new HubConfigError(`${source}: mqtt.cert and mqtt.key go together: set both for TLS, or neither`);
   if (c.store.kind === 'postgres' && !c.store.url) throw new HubConfigError(`${source}: store.kind is "postgres": set store.url, e.g. "postgres://chot@127.0.0.1:5432/chot"`);
+  if (c.mqtt.broker === 'external') {
+    if (!c.mqtt.urls?.length) throw new HubConfigError(`${source}: mqtt.broker is "external": set mqtt.urls, e.g. ["mqtts://broker-1.example.vn:8883", "mqtts://broker-2.example.vn:8883"]`);
+    if (!c.mqtt.username || !c.mqtt.passwordFile) throw new HubConfigError(`${source}: mqtt.broker is "external": set mqtt.username and mqtt.passwordFile (the hub's own user at the broker)`);
+    if (c.store.kind !== 'postgres') throw new HubConfigError(`${source}: mqtt.broker is "external": hub processes share one store, so set store.kind "postgres" and store.url`);
+  }
   if (c.mqtt.plain === false && !c.mqtt.cert) throw new HubConfigError(`${source}: mqtt.plain is false but TLS is not set up (mqtt.cert, mqtt.key): kiosks could not connect at all`);
   return c;
 }

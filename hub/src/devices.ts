@@ -13,8 +13,14 @@ export class EnrolError extends Error {
   constructor(readonly code: 'unknown' | 'used' | 'expired' | 'revoked', message: string) { super(message); }
 }
 
+/** A broker that keeps its own kiosk accounts (Mosquitto's dynamic security): told of each secret when it is made. */
+export interface BrokerAccounts {
+  putKiosk(id: string, secret: string): Promise<void>;
+  revokeKiosk(id: string): Promise<void>;
+}
+
 export class DeviceAdmin {
-  constructor(private readonly store: HubStore) {}
+  constructor(private readonly store: HubStore, private readonly broker?: BrokerAccounts) {}
 
   devices(): Promise<Device[]> { return this.store.devices(); }
 
@@ -39,6 +45,8 @@ export class DeviceAdmin {
       // a 128-bit random token needs no slow hash: nobody can guess it, and the hash keeps it off disk
       enrolment: { tokenHash: sha256(token), expiresAt: new Date(Date.now() + tokenHours * 3_600_000).toISOString() },
     };
+    // the broker first: a kiosk the store knows but the broker refuses would look enrolled and never connect
+    await this.broker?.putKiosk(id, secret);
     await this.store.putDevice(device);
     return { device, secret, token };
   }
@@ -56,6 +64,7 @@ export class DeviceAdmin {
     if (Date.parse(d.enrolment!.expiresAt) < Date.now()) throw new EnrolError('expired', `this enrolment token expired at ${d.enrolment!.expiresAt}: ask the hub for a new one`);
     const secret = newKioskSecret();
     const next: Device = { ...d, secret: hashKioskSecret(secret), enrolment: { ...d.enrolment!, usedAt: new Date().toISOString() } };
+    await this.broker?.putKiosk(d.id, secret);
     await this.store.putDevice(next);
     return { device: next, secret };
   }
@@ -74,6 +83,7 @@ export class DeviceAdmin {
     if (!d) throw new Error(`no device ${JSON.stringify(id)}: chot device list shows them`);
     const next = { ...d, revokedAt: new Date().toISOString() };
     await this.store.putDevice(next);
+    await this.broker?.revokeKiosk(id);
     return next;
   }
 

@@ -2,16 +2,19 @@
 // stop() takes them down in reverse. The store is the truth; the broker, the ingest steps and the web side keep
 // nothing that a restart would miss.
 import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { localDay, topics } from '../../protocol/src/index.js';
 import type { HubConfig } from './config.js';
 import { Credentials } from './credentials.js';
 import { DeviceAdmin } from './devices.js';
-import { HubBroker } from './broker.js';
+import { HubBroker, type BrokerPort } from './broker.js';
+import { ExternalBroker } from './external.js';
+import { Dynsec } from './dynsec.js';
 import { Ingest } from './ingest.js';
 import { reportFrom } from './figures.js';
 import { HubHttp, fleetOf, type HubView } from './http/server.js';
-import { openStore, type HubStore } from './store/port.js';
+import { openStore, type HubProcessRow, type HubStore, type KioskStatusRow } from './store/port.js';
 import { importFileStore } from './store/import-files.js';
 
 export type Log = (line: string, level?: 'info' | 'warn' | 'error') => void;
@@ -22,10 +25,15 @@ export function storeConfig(config: HubConfig) {
 
 export class Hub {
   http: HubHttp | null = null;
-  broker!: HubBroker;
+  broker!: BrokerPort;
   ingest!: Ingest;
   readonly credentials = new Credentials();
-  readonly admin: DeviceAdmin;
+  admin: DeviceAdmin;
+  /** hub processes alive now (external mode: every process sharing the store) */
+  processes: HubProcessRow[] = [];
+  private readonly startedAt = Date.now();
+  private statusQueue: KioskStatusRow[] = [];
+  private lastTotals = '';
   ports: { mqtt?: number; mqttTls?: number; http: number } = { http: 0 };
   /** bumped by every commit that stored something: the live feed compares it */
   version = 0;
@@ -58,17 +66,42 @@ export class Hub {
       ack: (kiosk, ids) => this.broker.ack(kiosk, ids),
       stored: () => { this.version++; },
     });
-    this.broker = await HubBroker.create(this.credentials, this.ingest, {
-      host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log,
-      tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
-    });
-    // Configs are sent when a kiosk subscribes to its config topic, not retained: aedes' in-memory persistence tests
-    // every retained message against every new subscription, and 10,000 retained configs made 10,000 kiosk
-    // subscriptions cost 10^8 topic matches (bench:hub: 2,468 scans/s and a 66 s p99 at 10,000 connections).
-    this.broker.aedes.on('subscribe', (subs, client) => {
-      if (client && subs.some((s) => s.topic === topics.config(client.id))) void this.sendConfig(client.id);
-    });
+    if (config.mqtt.broker === 'external') {
+      const m = config.mqtt;
+      const password = readFileSync(m.passwordFile!, 'utf8').trim();
+      const ca = m.ca ? readFileSync(m.ca) : undefined;
+      const dynsec = m.dynsec ? await Dynsec.connect({ url: m.urls![0], username: m.username!, password, ca }) : undefined;
+      if (dynsec) this.admin = new DeviceAdmin(store, dynsec);
+      this.broker = new ExternalBroker(this.ingest, {
+        urls: m.urls!, username: m.username!, password, ca, group: m.shareGroup, log, dynsec,
+        status: (s) => { this.statusQueue.push({ kiosk: s.kiosk, status: JSON.stringify(s), seenAt: Date.now() }); },
+      });
+    } else {
+      const embedded = await HubBroker.create(this.credentials, this.ingest, {
+        host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log,
+        tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
+      });
+      // Configs are sent when a kiosk subscribes to its config topic, not retained: aedes' in-memory persistence tests
+      // every retained message against every new subscription, and 10,000 retained configs made 10,000 kiosk
+      // subscriptions cost 10^8 topic matches (bench:hub: 2,468 scans/s and a 66 s p99 at 10,000 connections).
+      embedded.aedes.on('subscribe', (subs, client) => {
+        if (client && subs.some((s) => s.topic === topics.config(client.id))) void this.sendConfig(client.id);
+      });
+      this.broker = embedded;
+    }
     const ports = await this.broker.listen();
+    if (this.broker instanceof ExternalBroker) {
+      const ext = this.broker;
+      // an external broker keeps retained messages properly: each kiosk's config waits for it there
+      for (const d of this.credentials.allDevices()) await this.sendConfig(d.id);
+      // statuses go to the store in batches, and come back from it: every hub process shows the whole fleet
+      this.timers.push(setInterval(() => void this.syncStatuses(ext).catch((e: Error) => log(`hub: kiosk statuses: ${e.message}`, 'warn')), 2000));
+      // live counters from the store, so that every process shows the same: one indexed read a second (polling
+      // rather than LISTEN/NOTIFY, which would send a notification per commit, hundreds a second nationwide)
+      this.timers.push(setInterval(() => void this.pollTotals().catch(() => {}), 1000));
+    }
+    await this.beat();
+    this.timers.push(setInterval(() => void this.beat().catch((e: Error) => log(`hub: heartbeat: ${e.message}`, 'warn')), 5000));
     this.http = new HubHttp(this.view(), log);
     const httpPort = await this.http.listen(config.http.host, config.http.port);
     this.ports = { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort };
@@ -85,6 +118,27 @@ export class Hub {
       });
     }
     log(`hub: ready; store ${store.describe}; ${this.credentials.allDevices().length} devices, ${await store.scanCount()} scans kept`);
+  }
+
+  /** This process is alive; learns which others are (the fleet page). */
+  private async beat(): Promise<void> {
+    const id = this.broker instanceof ExternalBroker ? this.broker.processId : `${hostname()}-${process.pid}`;
+    const now = Date.now();
+    this.processes = await this.store.heartbeat({ id, info: `${this.broker.kind} broker, ${hostname()} pid ${process.pid}`, startedAt: this.startedAt, seenAt: now }, now - 20_000);
+  }
+
+  private async syncStatuses(ext: ExternalBroker): Promise<void> {
+    const q = this.statusQueue;
+    this.statusQueue = [];
+    await this.store.putKioskStatuses(q);
+    for (const r of await this.store.kioskStatuses()) {
+      try { ext.noteStatus(JSON.parse(r.status), r.seenAt); } catch { /* a row we did not write: ignore */ }
+    }
+  }
+
+  private async pollTotals(): Promise<void> {
+    const t = JSON.stringify(await this.store.totals(localDay(Date.now(), this.config.timeZone), ['scans', 'green', 'red']));
+    if (t !== this.lastTotals) { this.lastTotals = t; this.version++; }
   }
 
   /** Raw scans past the retention go; their days keep their figures. */
@@ -120,8 +174,10 @@ export class Hub {
       report: async (from, to) => reportFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
       totals: (day) => this.store.totals(day, ['scans', 'green', 'red']),
       fleet: () => fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds),
+      processes: () => this.processes,
       store: () => ({ up: this.ingest.available, describe: this.store.describe, error: this.ingest.lastError }),
       check: (name, secret) => this.credentials.check(name, secret),
+      device: (id) => this.credentials.device(id),
       enrol: (token) => this.admin.enrol(token).then(async (r) => { await this.reloadRegistry(); return r; }),
       stats: () => ({ broker: this.broker.stats, ingest: this.ingest.stats, scanCount: () => this.store.scanCount() }),
     };
@@ -144,13 +200,14 @@ export class Hub {
   async sendConfig(id: string): Promise<void> {
     const d = this.credentials.device(id);
     if (!d || d.revokedAt) return;
-    await this.broker.publish(topics.config(d.id), JSON.stringify({ v: 1, checkpoint: d.id, area: d.area, timeZone: this.config.timeZone }));
+    await this.broker.publish(topics.config(d.id), JSON.stringify({ v: 1, checkpoint: d.id, area: d.area, timeZone: this.config.timeZone }), this.broker.kind === 'external');
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     for (const f of this.listFiles()) unwatchFile(f);
     await this.http?.close();
+    if (this.statusQueue.length) await this.store.putKioskStatuses(this.statusQueue).catch(() => {});
     if (this.broker) await this.broker.close();
     this.ingest?.stop();
     await this.store.close();

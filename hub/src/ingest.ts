@@ -78,8 +78,8 @@ export class Ingest {
     }
     if (!this.available) throw new StoreUnavailable(`the store is unavailable (${this.lastError}): not acknowledging`);
     const n = this.inflight.get(kiosk) ?? 0;
-    // a kiosk sends one batch at a time and waits for its ack: more than a few at once is not a kiosk
-    if (n >= 4) throw new Error(`kiosk ${kiosk} has ${n} batches in flight already`);
+    // a kiosk keeps at most 8 batches in flight (uplink.ts): twice that is not a kiosk
+    if (n >= 16) throw new Error(`kiosk ${kiosk} has ${n} batches in flight already`);
     this.inflight.set(kiosk, n + 1);
     try {
       return await this.commit(kiosk, parsed.value.scans);

@@ -135,6 +135,22 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     }
   });
 
+  t('kiosk statuses and hub processes: written by one process, read by another; an older status never overwrites a newer one', async ({ h }) => {
+    const other = await h.another();
+    try {
+      await h.store.putKioskStatuses([{ kiosk: 'booth-1', status: '{"v":1,"online":true}', seenAt: 2000 }, { kiosk: 'booth-2', status: '{"v":1}', seenAt: 1000 }]);
+      await other.putKioskStatuses([{ kiosk: 'booth-1', status: '{"v":1,"online":false}', seenAt: 1500 }]);
+      const rows = (await other.kioskStatuses()).sort((a, b) => a.kiosk.localeCompare(b.kiosk));
+      assert.equal(rows, [{ kiosk: 'booth-1', status: '{"v":1,"online":true}', seenAt: 2000 }, { kiosk: 'booth-2', status: '{"v":1}', seenAt: 1000 }]);
+      await h.store.heartbeat({ id: 'hub-a', info: 'host a', startedAt: 1, seenAt: 100 }, 0);
+      const seen = await other.heartbeat({ id: 'hub-b', info: 'host b', startedAt: 2, seenAt: 200 }, 150);
+      assert.equal(seen.map((p) => p.id), ['hub-b'], 'a process not seen since `since` is not alive');
+      assert.equal((await h.store.heartbeat({ id: 'hub-a', info: 'host a', startedAt: 1, seenAt: 210 }, 150)).map((p) => p.id), ['hub-a', 'hub-b']);
+    } finally {
+      await other.close();
+    }
+  });
+
   t('ping answers while the database is there', async ({ h }) => {
     await h.store.ping();
   });

@@ -70,7 +70,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.dccRules = config.dccRules === undefined ? undefined : config.dccRules === 'none' ? null : parseDccRules(config.dccRules);
     const h = config.hub;
     this.uplink = h.url ? new Uplink({
-      url: h.url, kioskId: config.kiosk.id, username: h.username, password: h.password ?? (h.passwordFile ? readFileSync(h.passwordFile, 'utf8').trim() : undefined),
+      url: h.url, urls: h.urls, kioskId: config.kiosk.id, username: h.username, password: h.password ?? (h.passwordFile ? readFileSync(h.passwordFile, 'utf8').trim() : undefined),
       ca: h.ca, backoffMinMs: h.backoffMinMs, backoffMaxMs: h.backoffMaxMs, backlogPerSecond: h.backlogPerSecond, batchMax: h.batchMax, ackTimeoutMs: h.ackTimeoutMs, log: deps.log,
     }, this.journal) : null;
   }

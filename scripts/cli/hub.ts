@@ -27,7 +27,22 @@ async function openHubStore(configPath?: string) {
   const sc = storeConfig(config);
   if (!configPath) process.stderr.write(`chot: no --config: using the default hub store (${sc.kind === 'sqlite' ? sc.path : sc.url})\n`);
   const store = await openStore(sc, () => {});
-  return { store, admin: new DeviceAdmin(store), config };
+  // an external Mosquitto with dynamic security learns each kiosk's secret here, the one moment it is in clear
+  let dynsec: import('../../hub/src/dynsec.js').Dynsec | undefined;
+  const m = config.mqtt;
+  if (m.broker === 'external' && m.dynsec) {
+    const { Dynsec } = await import('../../hub/src/dynsec.js');
+    const { readFileSync } = await import('node:fs');
+    try {
+      dynsec = await Dynsec.connect({ url: m.urls![0], username: m.username!, password: readFileSync(m.passwordFile!, 'utf8').trim(), ca: m.ca ? readFileSync(m.ca) : undefined });
+    } catch (e) {
+      await store.close();
+      throw new UsageError(`cannot reach the broker's dynamic security at ${m.urls![0]} as ${m.username}: ${(e as Error).message}; nothing was changed`);
+    }
+  }
+  const close = store.close.bind(store);
+  store.close = async () => { await dynsec?.close(); await close(); };
+  return { store, admin: new DeviceAdmin(store, dynsec), config };
 }
 
 export async function hub(args: string[]): Promise<number> {

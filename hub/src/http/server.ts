@@ -2,6 +2,8 @@
 // (server-sent events), CSV export and Prometheus /metrics. Assets are plain files served from the package:
 // no build step, nothing fetched from the internet.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { kioskAcls } from '../dynsec.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
@@ -23,8 +25,11 @@ export interface HubView {
   report(from: string, to: string): Promise<DayReport>;
   totals(day: string): Promise<Record<string, number>>;
   fleet(): FleetEntry[];
+  /** hub processes alive now */
+  processes(): Array<{ id: string; info: string; startedAt: number; seenAt: number }>;
   store(): { up: boolean; describe: string; error: string | null };
   check(name: string, secret: string): Promise<Principal | undefined>;
+  device(id: string): Device | undefined;
   enrol(token: string): Promise<{ device: Device; secret: string }>;
   stats(): { broker: { rejected: number; refusedPublish: number; refusedConnect: number; rateLimited: number; oversize: number }; ingest: IngestStats; scanCount(): Promise<number> };
 }
@@ -166,6 +171,7 @@ export class HubHttp {
       const st = this.hub.store();
       return this.json(res, st.up ? 200 : 503, { ok: st.up, store: st.describe, ...(st.up ? {} : { error: st.error, action: 'scans are not acknowledged until the store is back; kiosks keep them' }) });
     }
+    if (req.method === 'POST' && (path === '/emqx/auth' || path === '/emqx/acl')) return this.emqx(req, res, path === '/emqx/auth');
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (req.method === 'POST' && path === '/api/enrol') return this.enrol(req, res);
     if (req.method === 'POST' && path === '/logout') {
@@ -187,7 +193,7 @@ export class HubHttp {
       if (path === '/api/figures') return this.json(res, 200, report);
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
     }
-    if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet() });
+    if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet(), hubs: this.hub.processes() });
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
     return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });
@@ -210,6 +216,41 @@ export class HubHttp {
     }
     const token = this.sessions.create(user);
     this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ user }), { 'Set-Cookie': `chot_session=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800${this.secure ? '; Secure' : ''}` });
+  }
+
+  /**
+   * EMQX's HTTP authentication and authorisation (hub/README.md, "EMQX"): EMQX posts each kiosk's CONNECT and each
+   * publish or subscribe; the answer follows EMQX's contract ({"result": "allow" | "deny" | "ignore"}). Names that
+   * are not kiosks get "ignore", so EMQX's next authenticator (its built-in database, for the hub processes' own
+   * user) decides. Only a caller that knows the shared secret is answered.
+   */
+  private async emqx(req: IncomingMessage, res: ServerResponse, auth: boolean): Promise<void> {
+    const secret = this.emqxSecret();
+    const given = Buffer.from(String(req.headers['x-chot-emqx-secret'] ?? ''));
+    if (!secret || given.length !== secret.length || !timingSafeEqual(given, secret)) return this.json(res, 403, { error: 'EMQX endpoints need http.emqxSecretFile and the header x-chot-emqx-secret' });
+    let body = '';
+    for await (const chunk of req) { body += chunk; if (body.length > 8192) return this.json(res, 413, { error: 'request too large' }); }
+    let q: { username?: unknown; password?: unknown; clientid?: unknown; topic?: unknown; action?: unknown; peerhost?: unknown };
+    try { q = JSON.parse(body); } catch { return this.json(res, 400, { error: 'not JSON' }); }
+    const name = typeof q.username === 'string' ? q.username : '';
+    const clientid = typeof q.clientid === 'string' ? q.clientid : '';
+    const device = this.hub.device(name);
+    if (!device) return this.json(res, 200, { result: 'ignore' });
+    if (device.revokedAt || clientid !== device.id) return this.json(res, 200, { result: 'deny' });
+    if (auth) {
+      const r = await this.hub.check(name, typeof q.password === 'string' ? q.password : '');
+      return this.json(res, 200, r?.kind === 'kiosk' ? { result: 'allow', is_superuser: false } : { result: 'deny' });
+    }
+    const topic = typeof q.topic === 'string' ? q.topic : '';
+    const action = q.action === 'publish' ? 'publishClientSend' : q.action === 'subscribe' ? 'subscribeLiteral' : '';
+    const ok = kioskAcls(device.id).some((a) => a.acltype === action && a.topic === topic);
+    return this.json(res, 200, { result: ok ? 'allow' : 'deny' });
+  }
+
+  private emqxSecret(): Buffer | undefined {
+    const f = this.hub.config.http.emqxSecretFile;
+    if (!f) return undefined;
+    try { return Buffer.from(readFileSync(f, 'utf8').trim()); } catch { return undefined; }
   }
 
   /** A kiosk redeems its one-time token (the token is the credential) and gets its id, area, hub and secret. */

@@ -37,6 +37,12 @@ export interface Device {
   enrolment?: { tokenHash: string; expiresAt: string; usedAt?: string };
 }
 
+/** A kiosk's last status as some hub process received it (the fleet page, across hub processes). */
+export interface KioskStatusRow { kiosk: string; status: string; seenAt: number }
+
+/** A hub process that is alive: it writes this every few seconds. */
+export interface HubProcessRow { id: string; info: string; startedAt: number; seenAt: number }
+
 export interface Account {
   name: string;
   role: 'operator' | 'service';
@@ -78,6 +84,12 @@ export interface HubStore {
   putAccount(a: Account): Promise<void>;
   /** Bumped by every device or account write, from any process: the running hub polls it. */
   registryVersion(): Promise<number>;
+
+  /** Saves kiosks' last statuses (one transaction for many). */
+  putKioskStatuses(rows: KioskStatusRow[]): Promise<void>;
+  kioskStatuses(): Promise<KioskStatusRow[]>;
+  /** This hub process is alive; returns every process seen since `since`. */
+  heartbeat(row: HubProcessRow, since: number): Promise<HubProcessRow[]>;
 
   /** A named flag or value that survives restarts (file-store import done, schema notes). */
   getMeta(key: string): Promise<string | undefined>;

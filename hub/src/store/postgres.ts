@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
 import { counterDeltas } from '../figures.js';
-import { StoreUnavailable, type Account, type CounterRow, type Device, type HubStore, type IngestResult, type StoredScan } from './port.js';
+import { StoreUnavailable, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
 const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool'];
@@ -73,7 +73,9 @@ CREATE INDEX IF NOT EXISTS scans_offclock_day ON scans_offclock (day);
 CREATE TABLE IF NOT EXISTS counters (day text NOT NULL, checkpoint text NOT NULL, key text NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, checkpoint, key));
 CREATE TABLE IF NOT EXISTS devices (id text PRIMARY KEY, doc jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (name text PRIMARY KEY, doc jsonb NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);`).catch((e: Error & { code?: string }) => {
+CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS kiosk_status (kiosk text PRIMARY KEY, status text NOT NULL, seen_at bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`).catch((e: Error & { code?: string }) => {
       // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
       if (e.code !== '23505' && e.code !== '42P07') throw e;
     });
@@ -280,6 +282,25 @@ CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);`).c
 
   async registryVersion(): Promise<number> {
     return Number((await this.q<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry.version'`)).rows[0]?.value ?? 0);
+  }
+
+  async putKioskStatuses(rows: KioskStatusRow[]): Promise<void> {
+    if (!rows.length) return;
+    const last = new Map(rows.map((r) => [r.kiosk, r])); // one row per kiosk: ON CONFLICT may touch a row once
+    const v = [...last.values()].sort((a, b) => (a.kiosk < b.kiosk ? -1 : 1));
+    await this.q(`INSERT INTO kiosk_status SELECT * FROM unnest($1::text[], $2::text[], $3::int8[])
+      ON CONFLICT (kiosk) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at WHERE excluded.seen_at >= kiosk_status.seen_at`,
+    [v.map((r) => r.kiosk), v.map((r) => r.status), v.map((r) => r.seenAt)]);
+  }
+
+  async kioskStatuses(): Promise<KioskStatusRow[]> {
+    return (await this.q<{ kiosk: string; status: string; seen_at: string }>(`SELECT kiosk, status, seen_at FROM kiosk_status`)).rows.map((r) => ({ kiosk: r.kiosk, status: r.status, seenAt: Number(r.seen_at) }));
+  }
+
+  async heartbeat(row: HubProcessRow, since: number): Promise<HubProcessRow[]> {
+    await this.q(`INSERT INTO hub_processes VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen_at = excluded.seen_at`, [row.id, row.info, row.startedAt, row.seenAt]);
+    return (await this.q<{ id: string; info: string; started_at: string; seen_at: string }>(`SELECT id, info, started_at, seen_at FROM hub_processes WHERE seen_at >= $1 ORDER BY id`, [since]))
+      .rows.map((r) => ({ id: r.id, info: r.info, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas } from '../figures.js';
-import type { Account, CounterRow, Device, StoredScan } from './port.js';
+import type { Account, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 
 interface Call { id: number; op: string; args: unknown[] }
 const port = parentPort!;
@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS counters (
 CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kiosk_status (kiosk TEXT PRIMARY KEY, status TEXT NOT NULL, seen_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hub_processes (id TEXT PRIMARY KEY, info TEXT NOT NULL, started_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `);
 
 const q = {
@@ -45,6 +47,10 @@ const q = {
   putAccount: db.prepare(`INSERT INTO accounts VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`),
   getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
   setMeta: db.prepare(`INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+  putStatus: db.prepare(`INSERT INTO kiosk_status VALUES (?, ?, ?) ON CONFLICT (kiosk) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at WHERE excluded.seen_at >= kiosk_status.seen_at`),
+  statuses: db.prepare(`SELECT kiosk, status, seen_at AS seenAt FROM kiosk_status`),
+  beat: db.prepare(`INSERT INTO hub_processes VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen_at = excluded.seen_at`),
+  processes: db.prepare(`SELECT id, info, started_at AS startedAt, seen_at AS seenAt FROM hub_processes WHERE seen_at >= ? ORDER BY id`),
   bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
 };
 
@@ -131,6 +137,9 @@ const ops: Record<string, (...a: never[]) => unknown> = {
   accounts: () => (q.accounts.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Account),
   putAccount: db.transaction((a: Account) => { q.putAccount.run(a.name, JSON.stringify(a)); q.bumpRegistry.run(); }) as never,
   registryVersion: () => Number((q.getMeta.get('registry.version') as { value: string } | undefined)?.value ?? 0),
+  putKioskStatuses: db.transaction((rows: KioskStatusRow[]) => { for (const r of rows) q.putStatus.run(r.kiosk, r.status, r.seenAt); }) as never,
+  kioskStatuses: () => q.statuses.all(),
+  heartbeat: (row: HubProcessRow, since: number) => { q.beat.run(row.id, row.info, row.startedAt, row.seenAt); return q.processes.all(since); },
   getMeta: (key: string) => (q.getMeta.get(key) as { value: string } | undefined)?.value,
   setMeta: (key: string, value: string) => { q.setMeta.run(key, value); },
   // a write that must reach the disk: a full or read-only disk shows here, not only at the next scan

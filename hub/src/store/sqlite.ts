@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreUnavailable, type Account, type CounterRow, type Device, type HubStore, type IngestResult, type StoredScan } from './port.js';
+import { StoreUnavailable, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const WORKER = new URL('./sqlite-worker.js', import.meta.url);
 
@@ -76,6 +76,9 @@ export class SqliteStore implements HubStore {
   accounts(): Promise<Account[]> { return this.call('accounts'); }
   putAccount(a: Account): Promise<void> { return this.call('putAccount', a); }
   registryVersion(): Promise<number> { return this.call('registryVersion'); }
+  putKioskStatuses(rows: KioskStatusRow[]): Promise<void> { return this.call('putKioskStatuses', rows); }
+  kioskStatuses(): Promise<KioskStatusRow[]> { return this.call('kioskStatuses'); }
+  heartbeat(row: HubProcessRow, since: number): Promise<HubProcessRow[]> { return this.call('heartbeat', row, since); }
   getMeta(key: string): Promise<string | undefined> { return this.call('getMeta', key); }
   setMeta(key: string, value: string): Promise<void> { return this.call('setMeta', key, value); }
   ping(): Promise<void> { return this.call('ping'); }

@@ -12,6 +12,8 @@ import { Backoff } from './backoff.js';
 
 export interface UplinkOptions {
   url: string;
+  /** more broker nodes (a cluster): each reconnect tries the next address in turn */
+  urls?: string[];
   kioskId: string;
   username?: string;
   password?: string;
@@ -54,10 +56,14 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private stopped = false;
   state: LinkState = 'offline';
   sent = 0;
+  private attempt = 0;
+  /** the broker address of the current or last connection */
+  url: string;
 
   constructor(private readonly opts: UplinkOptions, private readonly journal: Journal) {
     super();
     this.backoff = new Backoff(opts.backoffMinMs, opts.backoffMaxMs);
+    this.url = opts.url;
   }
 
   start(lastWill: KioskStatus): void {
@@ -73,7 +79,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
 
   private connect(lastWill: KioskStatus): void {
     this.setState('connecting');
-    const client = mqtt.connect(this.opts.url, {
+    const servers = [this.opts.url, ...(this.opts.urls ?? [])];
+    this.url = servers[this.attempt++ % servers.length];
+    const client = mqtt.connect(this.url, {
       clientId: this.opts.kioskId,
       username: this.opts.username ?? this.opts.kioskId,
       password: this.opts.password,
@@ -92,7 +100,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.backoff.reset();
       this.setState('online');
-      this.opts.log(`uplink: connected to ${this.opts.url}; ${this.journal.pending} scans waiting`);
+      this.opts.log(`uplink: connected to ${this.url}; ${this.journal.pending} scans waiting`);
+      this.attempt--; // stay with the node that answered
       const me = this.opts.kioskId;
       client.subscribe({ [topics.ack(me)]: { qos: 1 }, [topics.config(me)]: { qos: 1 }, [topics.trust]: { qos: 1 }, [topics.statusList]: { qos: 1 }, [topics.statusDelta]: { qos: 1 } }, (err) => {
         if (err) this.opts.log(`uplink: subscribe refused: ${err.message}: check this kiosk's permissions on the hub`);
@@ -113,7 +122,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.setState('offline');
       if (this.stopped) return;
       const wait = this.backoff.next();
-      this.opts.log(`uplink: link to ${this.opts.url} lost; retrying in ${(wait / 1000).toFixed(1)} s; scans keep being journaled (${this.journal.pending} waiting)`);
+      this.opts.log(`uplink: link to ${this.url} lost; retrying in ${(wait / 1000).toFixed(1)} s; scans keep being journaled (${this.journal.pending} waiting)`);
       this.reconnectTimer = setTimeout(() => { this.reconnectTimer = null; this.connect(lastWill); }, wait);
     });
   }
