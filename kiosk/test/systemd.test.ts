@@ -16,6 +16,10 @@ test('systemd-analyze verify accepts both units, and refuses a broken one', () =
     assert.is(r.status, 0, `${u}: ${r.stderr}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'chot-units-'));
+  // the template of a scaled-out hub, as systemd instantiates it
+  writeFileSync(join(dir, 'chot-hub@1.service'), readFileSync(join(UNITS, 'chot-hub@.service'), 'utf8'));
+  const t = spawnSync('systemd-analyze', ['verify', join(dir, 'chot-hub@1.service')], { encoding: 'utf8' });
+  assert.is(t.status, 0, `chot-hub@.service: ${t.stderr}`);
   writeFileSync(join(dir, 'chot-broken.service'), readFileSync(join(UNITS, 'chot-kiosk.service'), 'utf8').replace('Type=notify', 'Type=notifyy'));
   const bad = spawnSync('systemd-analyze', ['verify', join(dir, 'chot-broken.service')], { encoding: 'utf8' });
   assert.match(bad.stderr, /Type|notifyy/);
