@@ -5,7 +5,7 @@
 // and the ack latency under a wrong-password flood. Installs what it drives (mosquitto, postgresql) as npm test
 // does. Usage: npm run bench:hub [-- KIOSKS [CONNECTIONS [STORED]]]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,10 +15,11 @@ import { hashKioskSecret, hashPassword } from '../hub/src/credentials.js';
 import { Credentials } from '../hub/src/credentials.js';
 import { freePort } from '../kiosk/test/rig.js';
 import { startPostgres } from './services/postgres.js';
+import { startMosquitto } from './services/mosquitto.js';
 import { SqliteStore } from '../hub/src/store/sqlite.js';
 import { PostgresStore } from '../hub/src/store/postgres.js';
 import { placeScan } from '../hub/src/figures.js';
-import type { HubStore, StoredScan } from '../hub/src/store/port.js';
+import type { HubStore } from '../hub/src/store/port.js';
 import { percentile, printTable, type Row } from './bench/measure.js';
 
 const KIOSKS = Number(process.argv[2] ?? 1000);
@@ -145,18 +146,36 @@ async function mosquittoCase(n: number, batches: number, size: number, label: st
   return { broker: 'mosquitto (no persistence, PUBACK only)', case: label, connections: n, scans: r.scans, 'scans/s': r.scans / r.seconds, 'p50 ms': percentile(r.lat, 50), 'p99 ms': percentile(r.lat, 99), 'broker RSS MB': mem, 'connect s': connectS };
 }
 
-/** Fills a store with `total` scans of one day, in transactions of 20,000, straight through the store port. */
-async function fill(store: HubStore, total: number, kiosks: number): Promise<void> {
-  const day = Date.parse('2021-09-10T00:00:00+07:00');
-  const gen = new ScanIdGenerator();
-  for (let i = 0; i < total; i += 20_000) {
-    const chunk: StoredScan[] = [];
-    for (let j = i; j < Math.min(total, i + 20_000); j++) {
-      const at = day + Math.floor((j / total) * 86_000_000);
-      const r = { id: gen.next(at), at, clockSynced: true, verdict: j % 20 ? 'green' as const : 'red' as const, reason: j % 20 ? 'ok' : 'expired', format: 'pass' as const, source: 'serial' as const, ms: 1.1, category: 'resident' };
-      chunk.push({ ...r, k: `bench-${String(j % kiosks).padStart(5, '0')}`, rx: at + 500, ...placeScan(r, at + 500, 'Asia/Ho_Chi_Minh') });
+/** Ids of one day's scans made in SQL: the day's 10-character time prefix, then 16 hex digits (Crockford-safe). */
+const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function idPrefix(ms: number): string { let out = ''; for (let k = 0; k < 10; k++) { out = B32[ms % 32] + out; ms = Math.floor(ms / 32); } return out; }
+const FILL_DAY = '2021-09-10';
+const FILL_AT = Date.parse(`${FILL_DAY}T08:00:00+07:00`);
+
+/** Fills a store with `total` scans of one day, in SQL (10 million through the store port would take hours here),
+ * and their 'scans' counters; one scan first goes through the port, which makes the day's partition. */
+async function fill(kind: 'sqlite' | 'postgres', store: HubStore, target: string, total: number, kiosks: number): Promise<void> {
+  const one = { id: idPrefix(FILL_AT) + 'Z'.repeat(16), at: FILL_AT, clockSynced: true, verdict: 'green' as const, reason: 'ok', format: 'pass' as const, source: 'serial' as const, ms: 1.1, category: 'resident' };
+  await store.ingest([{ ...one, k: 'bench-00000', rx: FILL_AT, ...placeScan(one, FILL_AT, 'Asia/Ho_Chi_Minh') }]);
+  await store.close();
+  const prefix = idPrefix(FILL_AT);
+  if (kind === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(target);
+    db.pragma('journal_mode = WAL');
+    for (let i = 0; i < total; i += 1_000_000) {
+      const n = Math.min(1_000_000, total - i);
+      db.exec(`WITH RECURSIVE c(i) AS (SELECT ${i} UNION ALL SELECT i + 1 FROM c WHERE i < ${i + n - 1})
+        INSERT INTO scans SELECT printf('bench-%05d', i % ${kiosks}), '${prefix}' || printf('%016X', i), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, 1,
+          CASE WHEN i % 20 = 0 THEN 'red' ELSE 'green' END, CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'ok' END, 'pass', 'serial', 1.1, NULL, NULL, 'resident', 0 FROM c`);
     }
-    await store.ingest(chunk);
+    db.exec(`INSERT INTO counters SELECT day, kiosk, 'scans', COUNT(*) FROM scans GROUP BY day, kiosk ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n`);
+    db.close();
+  } else {
+    const r = spawnSync('psql', [target, '-qc', `INSERT INTO scans SELECT 'bench-' || lpad((i % ${kiosks})::text, 5, '0'), '${prefix}' || lpad(upper(to_hex(i)), 16, '0'), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, true,
+      CASE WHEN i % 20 = 0 THEN 'red' ELSE 'green' END, CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'ok' END, 'pass', 'serial', 1.1, NULL, NULL, 'resident', false FROM generate_series(0, ${total - 1}) i;
+      INSERT INTO counters SELECT day, kiosk, 'scans', COUNT(*) FROM scans GROUP BY day, kiosk ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n;`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`filling PostgreSQL failed: ${r.stderr}`);
   }
 }
 
@@ -175,9 +194,8 @@ async function startupCase(kind: 'sqlite' | 'postgres', total: number): Promise<
   }
   await store.open();
   const t0 = performance.now();
-  await fill(store, total, 1000);
+  await fill(kind, store, kind === 'sqlite' ? join(dir, 'data', 'hub.db') : storeConf.url as string, total, 1000);
   const fillS = (performance.now() - t0) / 1000;
-  await store.close();
   // retention long enough that the 2021 day is kept, so the start-up really has them all
   writeFileSync(join(dir, 'hub.json'), JSON.stringify({ dataDir: join(dir, 'data'), retentionDays: 3650, mqtt: { host: '127.0.0.1', port: 0 }, http: { port: 0 }, store: storeConf }));
   const t1 = performance.now();
@@ -191,6 +209,45 @@ async function startupCase(kind: 'sqlite' | 'postgres', total: number): Promise<
   return { store: kind, 'scans stored': total, 'fill s (scans/s)': `${fillS.toFixed(0)} (${Math.round(total / fillS)})`, 'start-up s': startS, 'hub RSS MB': mem };
 }
 
+/** CPU time (user + system) of processes so far, in ms. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); ticks += Number(f[11]) + Number(f[12]); } catch { /* gone */ }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+const postgresPids = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres'; } catch { return false; } });
+
+/** N hub processes behind Mosquitto with PostgreSQL (scale-out): throughput, latency and CPU per 1,000 scans. */
+async function scaleCase(hubsN: number, n: number, batches: number, size: number, label: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'chot-bench-scale-'));
+  const broker = await startMosquitto();
+  const db = `scale${++pgDb}`;
+  spawnSync('psql', [pgServer.url, '-qc', `CREATE DATABASE ${db}`], { stdio: 'ignore' });
+  writeFileSync(join(dir, 'pw'), 'unused: the bench broker is anonymous');
+  writeFileSync(join(dir, 'hub.json'), JSON.stringify({ dataDir: join(dir, 'data'), http: { port: 0 }, store: { kind: 'postgres', url: pgServer.url.replace(/\/[^/]+$/, `/${db}`) },
+    mqtt: { broker: 'external', urls: [broker.url], username: 'chot-hub', passwordFile: join(dir, 'pw') } }));
+  const hubs: ChildProcess[] = [];
+  for (let h = 0; h < hubsN; h++) {
+    const p = spawn(process.execPath, [new URL('./chot.js', import.meta.url).pathname, 'hub', 'run', '--config', join(dir, 'hub.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitLog(p, /consuming \$share/, 60_000);
+    hubs.push(p);
+  }
+  const { clients } = await connectAll(n, broker.port, false);
+  const pgs = postgresPids();
+  const before = { hubs: hubs.map((p) => cpuMs([p.pid!])), broker: cpuMs([broker.pid()]), pg: cpuMs(pgs) };
+  const r = await load(clients, batches, size, true);
+  const per = (ms: number) => Math.round((ms / r.scans) * 1000);
+  const cpu = { hubs: hubs.map((p, k) => per(cpuMs([p.pid!]) - before.hubs[k])), broker: per(cpuMs([broker.pid()]) - before.broker), pg: per(cpuMs(pgs) - before.pg) };
+  await Promise.all(clients.map((c) => c.endAsync()));
+  for (const p of hubs) { p.kill('SIGTERM'); await new Promise((res) => p.on('exit', res)); }
+  await broker.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { setup: `${hubsN} hub process${hubsN > 1 ? 'es' : ''} + mosquitto + postgres`, case: label, scans: r.scans, 'scans/s': r.scans / r.seconds, 'p50 ms': percentile(r.lat, 50), 'p99 ms': percentile(r.lat, 99),
+    'CPU ms / 1k scans: hubs': cpu.hubs.join(' + '), 'mosquitto': cpu.broker, 'postgres': cpu.pg };
+}
+
 const rows: Row[] = [];
 console.log(`# chot hub benchmark: ${KIOSKS} kiosks, then ${CONNECTIONS} connections (node ${process.version})`);
 for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
@@ -199,6 +256,10 @@ rows.push(await chotCase('sqlite', KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batch
 for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
 rows.push(await mosquittoCase(CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
 printTable('Hub ingest over loopback (QoS 1 scan batches; chot acks after the commit of the scans and their figures)', rows);
+const scale: Row[] = [];
+for (const h of [1, 2]) scale.push(await scaleCase(h, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
+scale.push({ setup: 'mosquitto alone (no persistence, PUBACK only)', ...await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`) });
+printTable('Scale-out: hub processes behind an external broker (Mosquitto) with PostgreSQL; all share these 2 cores', scale);
 const starts: Row[] = [];
 for (const kind of ['sqlite', 'postgres'] as const) starts.push(await startupCase(kind, STORED));
 printTable(`Hub start-up with ${STORED.toLocaleString('en-US')} scans stored (one day, 1,000 kiosks)`, starts);

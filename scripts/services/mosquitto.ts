@@ -13,6 +13,8 @@ export interface LocalMosquitto {
   port: number;
   dir: string;
   admin?: { username: string; password: string };
+  /** the broker's process id (CPU time in benchmarks) */
+  pid(): number;
   /** SIGTERM (mosquitto saves its sessions), then the same broker again on the same port */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -76,7 +78,7 @@ export async function startMosquitto(opts: { dynsec?: boolean } = {}): Promise<L
     await exited;
   };
   return {
-    url: `mqtt://127.0.0.1:${port}`, port, dir, admin,
+    url: `mqtt://127.0.0.1:${port}`, port, dir, admin, pid: () => child.pid!,
     restart: async () => { await kill('SIGTERM'); await launch(); },
     stop: async () => { await kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); },
   };
