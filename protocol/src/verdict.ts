@@ -117,7 +117,7 @@ function verifyPassUnsafe(text: string, ctx: VerifyContext): Verdict {
 
   if (pass.issuer !== signer.issuer) return r('issuer-not-allowed', `pass names issuer ${pass.issuer} but key ${hex(kid)} belongs to ${signer.issuer}`);
   if (pass.issuedAt < signer.validFrom || pass.issuedAt > signer.validUntil) {
-    return r('issuer-not-allowed', `issued at ${iso(pass.issuedAt)}, outside the key's validity ${iso(signer.validFrom)}–${iso(signer.validUntil)}`);
+    return r('key-not-valid', `issued at ${iso(pass.issuedAt)}, outside the key's validity ${iso(signer.validFrom)}–${iso(signer.validUntil)}`);
   }
   if (!signer.categories.includes(pass.category)) return r('issuer-not-allowed', `issuer ${signer.issuer} may not issue category ${pass.category}`);
   for (const a of pass.areas) {

@@ -88,11 +88,22 @@ test('issuer-not-allowed: a district office issuing a shipper pass or for anothe
   expectRed(issuePass(shipperPass({ areas: ['01'] }), w.ed.privateKey), 'issuer-not-allowed');
   expectRed(issuePass(shipperPass({ category: 'official' }), w.ed.privateKey), 'issuer-not-allowed');
   expectRed(issuePass(shipperPass({ issuer: 'VN-BYT' }), w.ed.privateKey), 'issuer-not-allowed');
-  // issued after the issuer key's validity
-  expectRed(issuePass(shipperPass({ issuedAt: T0 + 2 * 365 * 86400, validFrom: T0, validUntil: T0 + 3 * 365 * 86400 }), w.ed.privateKey), 'issuer-not-allowed');
   // the district office within its rights is green
   const ok = verifyPass(issuePass(shipperPass({ issuer: 'VN-79-760', category: 'resident', areas: ['79/26734'] }), w.district.privateKey), ctx(w));
   assert.is(ok.verdict, 'green', ok.detail);
+});
+
+test('key-not-valid: a pass issued before or after its issuer key\'s validity, in its own words', () => {
+  const year = 365 * 86400;
+  // the check is on the issue date, so the pass itself is within its dates at the time of the check
+  const after = expectRed(issuePass(shipperPass({ issuedAt: T0 + 2 * year, validFrom: T0, validUntil: T0 + 3 * year }), w.ed.privateKey), 'key-not-valid');
+  assert.match(after.detail!, /^issued at 2023-09-10T01:00:00Z, outside the key's validity 2020-09-10T01:00:00Z–2022-09-10T01:00:00Z$/);
+  assert.match(after.message.en, /signing key was not valid on the day the pass was issued/);
+  assert.is.not(after.message.en, REASONS['issuer-not-allowed'][1]);
+  expectRed(issuePass(shipperPass({ issuedAt: T0 - 2 * year, validFrom: T0, validUntil: T0 + 14 * 86400 }), w.ed.privateKey), 'key-not-valid');
+  // the last second of the key's validity still counts
+  const edge = verifyPass(issuePass(shipperPass({ issuedAt: T0 + year }), w.ed.privateKey), ctx(w));
+  assert.is(edge.verdict, 'green', edge.detail);
 });
 
 test('not-yet-valid and expired, with the clock-skew tolerance', () => {
