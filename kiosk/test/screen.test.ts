@@ -1,7 +1,7 @@
 // The officer screen in a real browser (Debian's Chromium, playwright-core), fed by a real kiosk process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -25,7 +25,7 @@ test.before(async () => {
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`http://127.0.0.1:${screenPort}/`);
-    await page.waitForFunction(() => /hub: online/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /· online/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 10_000 });
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
 
@@ -65,10 +65,10 @@ test('the screen survives the kiosk restarting: it reconnects and shows the next
   await page.waitForFunction(() => /not responding/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 5000 });
   kiosk = start(['kiosk', 'run', '--config', cfg.path], 'kiosk');
   await waitFor('the kiosk back', () => kiosk.log().includes('scanner: reading'), 15_000);
-  await page.waitForFunction(() => /hub: (online|connecting)/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => /· (online|connecting)/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 10_000 });
   await scanAndWait(w.pass({ holderName: 'Ngô Bảo Châu' }).text, 'green');
   assert.is(await page.textContent('#s-name'), 'Ngô Bảo Châu');
 });
 
-test.after(async () => { await browser?.close(); await stop(kiosk); await stop(hub?.proc); await port?.close(); killAll(); });
+test.after(async () => { await browser?.close(); await stop(kiosk); await stop(hub?.proc); await port?.close(); killAll(); rmSync(w.dir, { recursive: true, force: true }); });
 test.run();

@@ -4,6 +4,7 @@
 // reconnects by itself when the kiosk restarts. Loopback only unless configured: it shows personal data.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { REASON_WORDS } from '../../../protocol/src/index.js';
 import type { Kiosk, ScanView } from '../kiosk.js';
 
 const WEB = new URL('../../../../kiosk/web/', import.meta.url).pathname;
@@ -12,7 +13,8 @@ const HEADERS = { 'Content-Security-Policy': "default-src 'self'; style-src 'sel
 
 export function view(v: ScanView): unknown {
   return {
-    id: v.record.id, at: v.record.at, verdict: v.verdict.verdict, reason: v.verdict.reason, message: v.verdict.message,
+    // the record's reason: an override is 'override' there, while its verdict reads 'ok'
+    id: v.record.id, at: v.record.at, verdict: v.verdict.verdict, reason: v.record.reason, message: v.verdict.message,
     summary: v.verdict.summary ?? null, warnings: v.warnings, override: !!v.record.override, source: v.record.source, ms: v.record.ms,
   };
 }
@@ -23,6 +25,8 @@ export function screenState(k: Kiosk): unknown {
   return {
     kiosk: k.config.kiosk.id, area: k.area, hub: k.uplink ? k.uplink.state : 'not configured', clock: s.clock, backlog: s.backlog,
     trust: ages.trust ?? null, status: ages.status ?? null, listsStale: s.listsStale, scanner: s.scanner, gpio: s.gpio, now: Date.now(),
+    // times on the screen are the checkpoint's, whatever zone the browser runs in
+    timeZone: ages.hubConfig?.timeZone ?? k.config.kiosk.timeZone, lastScanAt: k.history[0]?.record.at ?? null,
   };
 }
 
@@ -51,7 +55,7 @@ export class OfficerScreen {
       }
       if (path === '/state') {
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', ...HEADERS });
-        res.end(JSON.stringify({ state: screenState(this.kiosk), scans: this.kiosk.history.map(view) }));
+        res.end(JSON.stringify({ state: screenState(this.kiosk), scans: this.kiosk.history.map(view), reasons: REASON_WORDS }));
         return;
       }
       if (path === '/events') {
