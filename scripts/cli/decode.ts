@@ -1,12 +1,12 @@
 // chot decode IMAGE...: decodes QR codes in image files (PNG, JPEG): one JSON line per image.
 import { performance } from 'node:perf_hooks';
 import { parse, UsageError } from './usage.js';
+import { usageOf } from './commands.js';
 
-const USAGE = 'usage: chot decode IMAGE... [--decoder both|library|wasm]   (one JSON line per image: {"file","text"|null,"ms"})';
+const USAGE = usageOf('decode');
 
 export async function decode(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { decoder: { type: 'string', default: 'both' } }, USAGE);
-  if (values.help) { console.log(USAGE); return 0; }
   if (!positionals.length) throw new UsageError(`give at least one image\n${USAGE}`);
   const { default: sharp } = await import('sharp');
   const d = await import('../../kiosk/src/camera/decode.js');

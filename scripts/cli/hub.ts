@@ -1,15 +1,6 @@
-// chot hub run; chot device add | list | revoke; chot account add
+// chot hub run | export | recount; chot device add | token | list | revoke; chot account add
 import { parse, need, UsageError } from './usage.js';
-
-const HUB_USAGE = `usage: chot hub run [--config /etc/chot/hub.json]
-       chot hub export --day YYYY-MM-DD [--to YYYY-MM-DD] --csv|--json [--config FILE]   (figures, from the hub's store)
-       chot hub recount --day YYYY-MM-DD [--config FILE]   (rebuilds a day's figures from its raw scans, prints what it corrected)`;
-const DEVICE_USAGE = `usage: chot device add --checkpoint ID --area CODE [--hub-web http://HUB:8090] [--qr FILE.png] [--token-hours 24] [--config FILE]
-         (prints the kiosk's credentials once, and a one-time enrolment token, as text and as a QR image)
-       chot device token ID [--hub-web URL] [--qr FILE.png] [--token-hours 24]   (a new enrolment token)
-       chot device list [--config FILE]
-       chot device revoke ID [--config FILE]   (the kiosk is disconnected and refused from then on)
-       chot account add NAME --role operator|service [--config FILE]`;
+import { usageOf } from './commands.js';
 
 /** The hub's store, as the config names it (the hub may be running: SQLite and PostgreSQL both allow that). */
 async function openHubStore(configPath?: string) {
@@ -47,15 +38,19 @@ async function openHubStore(configPath?: string) {
 
 export async function hub(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  if (verb === '--help' || verb === '-h' || verb === 'help') { console.log(HUB_USAGE); return 0; }
-  const { values } = parse(rest, { config: { type: 'string' }, day: { type: 'string' }, to: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' } }, HUB_USAGE);
-  if (values.help) { console.log(HUB_USAGE); return 0; }
-  if (verb === 'export') return exportFigures(values);
-  if (verb === 'recount') return recount(values);
-  if (verb !== 'run') throw new UsageError(`unknown hub command ${JSON.stringify(verb ?? '')}\n${HUB_USAGE}`);
+  if (verb !== 'run' && verb !== 'export' && verb !== 'recount') throw new UsageError(`unknown hub command ${JSON.stringify(verb ?? '')}\n${usageOf('hub')}`);
+  const USAGE = usageOf('hub', verb);
+  if (verb === 'export') return exportFigures(parse(rest, { config: { type: 'string' }, day: { type: 'string' }, to: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' } }, USAGE).values);
+  if (verb === 'recount') return recount(parse(rest, { config: { type: 'string' }, day: { type: 'string' } }, USAGE).values);
+  const { values } = parse(rest, { config: { type: 'string' } }, USAGE);
   const { runHub } = await import('../../hub/src/main.js');
-  const { HubConfigError } = await import('../../hub/src/config.js');
+  const { HubConfigError, loadHubConfig } = await import('../../hub/src/config.js');
   try {
+    if (!values.config) {
+      const { storeConfig } = await import('../../hub/src/hub.js');
+      const sc = storeConfig(loadHubConfig());
+      process.stderr.write(`chot: no --config: the hub runs with every default, its data in ${loadHubConfig().dataDir} (store ${sc.kind === 'sqlite' ? sc.path : sc.url})\n`);
+    }
     await runHub(values.config);
   } catch (e) {
     if (e instanceof HubConfigError) throw new UsageError(e.message);
@@ -66,15 +61,19 @@ export async function hub(args: string[]): Promise<number> {
 
 export async function device(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
+  if (verb !== 'add' && verb !== 'token' && verb !== 'list' && verb !== 'revoke') throw new UsageError(`unknown device command ${JSON.stringify(verb ?? '')}\n${usageOf('device')}`);
+  const DEVICE_USAGE = usageOf('device', verb);
   const { values, positionals } = parse(rest, {
     config: { type: 'string' }, checkpoint: { type: 'string' }, area: { type: 'string' }, json: { type: 'boolean' },
     'hub-web': { type: 'string' }, qr: { type: 'string' }, 'token-hours': { type: 'string', default: '24' },
   }, DEVICE_USAGE);
-  if (values.help) { console.log(DEVICE_USAGE); return 0; }
-  const { store, admin, config } = await openHubStore(values.config);
-  try {
+  // usage errors before the store is opened, so a wrong command line creates nothing
+  if (verb === 'add') { need(values.checkpoint, '--checkpoint', DEVICE_USAGE); need(values.area, '--area', DEVICE_USAGE); }
+  if ((verb === 'token' || verb === 'revoke') && positionals.length !== 1) throw new UsageError(`expected one device id, got ${positionals.length}\n${DEVICE_USAGE}`);
   const hours = Number(values['token-hours']);
   if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError(`--token-hours ${JSON.stringify(values['token-hours'])} must be more than 0 and at most 720`);
+  const { store, admin, config } = await openHubStore(values.config);
+  try {
   const hubWeb = (values['hub-web'] ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`).replace(/\/+$/, '');
   const enrolment = async (token: string) => {
     const { ENROL_PREFIX } = await import('../../protocol/src/index.js');
@@ -90,7 +89,6 @@ export async function device(args: string[]): Promise<number> {
       return 0;
     }
     if (verb === 'token') {
-      if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
       console.log(JSON.stringify({ id: positionals[0], ...(await enrolment(await admin.newToken(positionals[0], hours))) }));
       return 0;
     }
@@ -99,7 +97,6 @@ export async function device(args: string[]): Promise<number> {
       return 0;
     }
     if (verb === 'revoke') {
-      if (positionals.length !== 1) throw new UsageError(`expected one device id\n${DEVICE_USAGE}`);
       const d = await admin.revoke(positionals[0]);
       console.log(JSON.stringify({ revoked: d.id, at: d.revokedAt }));
       return 0;
@@ -116,11 +113,10 @@ export async function device(args: string[]): Promise<number> {
 
 export async function account(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const ACCOUNT_USAGE = 'usage: chot account add NAME --role operator|service [--config FILE]   (prints the password once)';
-  if (verb === '--help' || verb === '-h') { console.log(ACCOUNT_USAGE); return 0; }
+  const ACCOUNT_USAGE = usageOf('account', 'add');
+  if (verb !== 'add') throw new UsageError(`unknown account command ${JSON.stringify(verb ?? '')}\n${ACCOUNT_USAGE}`);
   const { values, positionals } = parse(rest, { config: { type: 'string' }, role: { type: 'string', default: 'operator' } }, ACCOUNT_USAGE);
-  if (values.help) { console.log(ACCOUNT_USAGE); return 0; }
-  if (verb !== 'add' || positionals.length !== 1) throw new UsageError(`usage: chot account add NAME --role operator|service\n${DEVICE_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one account NAME, got ${positionals.length}\n${ACCOUNT_USAGE}`);
   if (values.role !== 'operator' && values.role !== 'service') throw new UsageError(`--role ${JSON.stringify(values.role)} is not operator or service`);
   const { store, admin } = await openHubStore(values.config);
   try {
@@ -132,10 +128,11 @@ export async function account(args: string[]): Promise<number> {
 
 /** chot hub export: the same figures the dashboard shows, read from the store (the hub may be running). */
 async function exportFigures(values: { config?: string; day?: string; to?: string; csv?: boolean; json?: boolean }): Promise<number> {
-  const day = need(values.day, '--day', HUB_USAGE);
+  const USAGE = usageOf('hub', 'export');
+  const day = need(values.day, '--day', USAGE);
   const to = values.to ?? day;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{4}-\d{2}-\d{2}$/.test(to) || to < day) throw new UsageError(`--day/--to must be YYYY-MM-DD with --day ≤ --to, got ${day} ${to}`);
-  if (!values.csv && !values.json) throw new UsageError(`say --csv or --json\n${HUB_USAGE}`);
+  if (!values.csv && !values.json) throw new UsageError(`say --csv or --json\n${USAGE}`);
   const { store, config } = await openHubStore(values.config);
   try {
     const { reportFrom, reportCsv } = await import('../../hub/src/figures.js');
@@ -148,7 +145,7 @@ async function exportFigures(values: { config?: string; day?: string; to?: strin
 
 /** chot hub recount: a day's figures rebuilt from its raw scans, in one transaction; prints each correction. */
 async function recount(values: { config?: string; day?: string }): Promise<number> {
-  const day = need(values.day, '--day', HUB_USAGE);
+  const day = need(values.day, '--day', usageOf('hub', 'recount'));
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new UsageError(`--day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
   const { store } = await openHubStore(values.config);
   try {

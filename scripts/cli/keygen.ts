@@ -2,12 +2,12 @@ import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { writeFileSync, existsSync } from 'node:fs';
 import { hex, isAlg, kidOf, spkiOf } from '../../protocol/src/index.js';
 import { parse, need, UsageError } from './usage.js';
+import { usageOf } from './commands.js';
 
-const USAGE = 'usage: chot keygen --alg EdDSA|ES256|PS256 --out PREFIX   (writes PREFIX.key.pem, mode 600, and PREFIX.pub.pem)';
+const USAGE = usageOf('keygen');
 
 export function keygen(args: string[]): number {
   const { values } = parse(args, { alg: { type: 'string', default: 'EdDSA' }, out: { type: 'string' }, force: { type: 'boolean' } }, USAGE);
-  if (values.help) { console.log(USAGE); return 0; }
   const alg = values.alg!;
   if (!isAlg(alg)) throw new UsageError(`--alg ${JSON.stringify(alg)} is not EdDSA, ES256 or PS256\n${USAGE}`);
   const out = need(values.out, '--out', USAGE);

@@ -9,13 +9,10 @@ import {
   privateKeyFromPem, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
 } from '../../protocol/src/index.js';
 import { parse, need, readText, readBytes, parseTime, UsageError } from './usage.js';
+import { usageOf } from './commands.js';
 
-const TRUST_USAGE = 'usage: chot trust sign --root ROOT.key.pem --in TRUST.json --out TRUST.cose';
-const STATUS_USAGE = `usage: chot status sign --root ROOT.key.pem --in STATUS.json --out STATUS.cose
-       chot status delta --root ROOT.key.pem --from OLD.cose --to NEW.cose --out DELTA.cose
-       chot status import FILE.csv --root ROOT.key.pem [--lists DIR | --config hub.json]
-         (CSV from the health authority: token,state per line, state F0 F1 F2 F3, or "clear";
-          makes the next signed version and its delta in the hub's lists folder; the running hub publishes them)`;
+const TRUST_USAGE = usageOf('trust', 'sign');
+const STATUS_USAGE = usageOf('status');
 
 export function loadPrivateKey(path: string): KeyObject {
   try {
@@ -53,7 +50,6 @@ export function trust(args: string[]): number {
   const [verb, ...rest] = args;
   if (verb !== 'sign') throw new UsageError(`unknown trust command ${JSON.stringify(verb ?? '')}\n${TRUST_USAGE}`);
   const { values } = parse(rest, { root: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, TRUST_USAGE);
-  if (values.help) { console.log(TRUST_USAGE); return 0; }
   const root = loadPrivateKey(need(values.root, '--root', TRUST_USAGE));
   const inPath = need(values.in, '--in', TRUST_USAGE);
   const out = need(values.out, '--out', TRUST_USAGE);
@@ -92,10 +88,10 @@ export function trust(args: string[]): number {
 export function status(args: string[]): number {
   const [verb, ...rest] = args;
   if (verb === 'sign') {
-    const { values } = parse(rest, { root: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, STATUS_USAGE);
-    if (values.help) { console.log(STATUS_USAGE); return 0; }
-    const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
-    const inPath = need(values.in, '--in', STATUS_USAGE);
+    const USAGE = usageOf('status', 'sign');
+    const { values } = parse(rest, { root: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, USAGE);
+    const root = loadPrivateKey(need(values.root, '--root', USAGE));
+    const inPath = need(values.in, '--in', USAGE);
     const doc = readJson(inPath);
     const version = doc.version;
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new UsageError(`${inPath}: version must be a whole number ≥ 1, got ${JSON.stringify(version)}`);
@@ -106,21 +102,21 @@ export function status(args: string[]): number {
     const passes = ((doc.revokedPasses ?? []) as string[]).map((p, i) => hexId(p, 8, `revokedPasses[${i}]`));
     const dcc = ((doc.revokedDcc ?? []) as string[]).map((p, i) => hexId(p, 16, `revokedDcc[${i}]`));
     const list = buildStatusList(version, Math.floor(Date.now() / 1000), holders, passes, dcc);
-    const out = need(values.out, '--out', STATUS_USAGE);
+    const out = need(values.out, '--out', USAGE);
     writeFileSync(out, signStatusList(list, root));
     console.log(JSON.stringify({ signed: 'status', version, holders: list.holders.size, revokedPasses: list.revokedPasses.size, revokedDcc: list.revokedDcc.size, out }));
     return 0;
   }
   if (verb === 'delta') {
-    const { values } = parse(rest, { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } }, STATUS_USAGE);
-    if (values.help) { console.log(STATUS_USAGE); return 0; }
-    const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
+    const USAGE = usageOf('status', 'delta');
+    const { values } = parse(rest, { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } }, USAGE);
+    const root = loadPrivateKey(need(values.root, '--root', USAGE));
     const pub = createPublicKey(root);
-    const from = openStatusList(readBytes(need(values.from, '--from', STATUS_USAGE), 'status list'), pub);
-    const to = openStatusList(readBytes(need(values.to, '--to', STATUS_USAGE), 'status list'), pub);
+    const from = openStatusList(readBytes(need(values.from, '--from', USAGE), 'status list'), pub);
+    const to = openStatusList(readBytes(need(values.to, '--to', USAGE), 'status list'), pub);
     let delta;
     try { delta = makeDelta(from, to); } catch (e) { throw new UsageError((e as Error).message); }
-    const out = need(values.out, '--out', STATUS_USAGE);
+    const out = need(values.out, '--out', USAGE);
     writeFileSync(out, signStatusDelta(delta, root));
     console.log(JSON.stringify({ signed: 'status-delta', from: delta.fromVersion, to: delta.version, changes: delta.holderUpserts.size + delta.holderRemovals.size + delta.passAdds.size + delta.passRemovals.size + delta.dccAdds.size + delta.dccRemovals.size, out }));
     return 0;
@@ -135,12 +131,15 @@ export function status(args: string[]): number {
  * with its line number: a half-applied list is worse than none.
  */
 function importStatus(args: string[]): number {
-  const { values, positionals } = parse(args, { root: { type: 'string' }, lists: { type: 'string' }, config: { type: 'string' } }, STATUS_USAGE);
-  if (positionals.length !== 1) throw new UsageError(`expected one CSV file\n${STATUS_USAGE}`);
-  const root = loadPrivateKey(need(values.root, '--root', STATUS_USAGE));
+  const USAGE = usageOf('status', 'import');
+  const { values, positionals } = parse(args, { root: { type: 'string' }, lists: { type: 'string' }, config: { type: 'string' } }, USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one CSV file, got ${positionals.length}\n${USAGE}`);
+  const root = loadPrivateKey(need(values.root, '--root', USAGE));
   let dir = values.lists;
   if (!dir) {
     try { dir = join(loadHubConfig(values.config).dataDir, 'lists'); } catch (e) { throw new UsageError((e as Error).message); }
+    // the hub's default data folder is written only when asked for by name or said out loud first
+    if (!values.config) process.stderr.write(`chot: no --config or --lists: writing the default hub lists folder ${dir}\n`);
   }
   const currentPath = join(dir, 'status.cose');
   const current = existsSync(currentPath) ? openStatusList(readBytes(currentPath, 'status list'), createPublicKey(root)) : emptyStatusList();

@@ -4,11 +4,9 @@ import QRCode from 'qrcode';
 import { CATEGORIES, HEALTH_STATES, fromHex, issuePass, parseWindow, type Category, type HealthState, type Pass, PassFormatError } from '../../protocol/src/index.js';
 import { loadPrivateKey } from './lists.js';
 import { parse, need, parseTime, UsageError } from './usage.js';
+import { usageOf } from './commands.js';
 
-const USAGE = `usage: chot pass issue --key ISSUER.key.pem --issuer CODE --name NAME --id-last4 DDDD --category ${CATEGORIES.join('|')}
-         --area AREA [--area AREA…] [--hours HH:MM-HH:MM…] [--plate PLATE] [--valid-from ISO] [--valid-days N | --valid-until ISO]
-         [--health none|F3|F2|F1|F0] [--declared ISO] [--id HEX16] [--token HEX16] [--png OUT.png]
-  prints the QR text on stdout and a JSON line about it on stderr`;
+const USAGE = usageOf('pass', 'issue');
 
 export async function pass(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
@@ -20,7 +18,6 @@ export async function pass(args: string[]): Promise<number> {
     health: { type: 'string', default: 'none' }, declared: { type: 'string' }, id: { type: 'string' }, token: { type: 'string' },
     png: { type: 'string' }, 'issued-at': { type: 'string' },
   }, USAGE);
-  if (values.help) { console.log(USAGE); return 0; }
   const key = loadPrivateKey(need(values.key, '--key', USAGE));
   const now = values['issued-at'] ? parseTime(values['issued-at'], '--issued-at') : Date.now();
   const validFrom = Math.floor((values['valid-from'] ? parseTime(values['valid-from'], '--valid-from') : now) / 1000);

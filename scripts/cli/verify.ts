@@ -7,11 +7,9 @@ import {
 } from '../../protocol/src/index.js';
 import { loadPublicKey } from './lists.js';
 import { parse, parseTime, readBytes, readText, UsageError } from './usage.js';
+import { usageOf } from './commands.js';
 
-const USAGE = `usage: chot verify [--trust FILE [--root ROOT.pub.pem]] [--status FILE] [--at ISO-TIME] [--checkpoint AREA]
-         [--tz ZONE] [--skew SECONDS] [--max-declaration-age HOURS] [--accept CATEGORY…]
-         [--dcc-cert BASE64-DER-OR-FILE…] [--dcc-rules none|FILE] PAYLOAD|-
-  prints one JSON line; exit 0 green, 1 red, 2 usage error. The root key defaults to root.pub.pem beside the trust list.`;
+const USAGE = usageOf('verify');
 
 export function verify(args: string[]): number {
   const { values, positionals } = parse(args, {
@@ -20,7 +18,6 @@ export function verify(args: string[]): number {
     skew: { type: 'string', default: '300' }, 'max-declaration-age': { type: 'string' }, accept: { type: 'string', multiple: true },
     'dcc-cert': { type: 'string', multiple: true }, 'dcc-rules': { type: 'string' },
   }, USAGE);
-  if (values.help) { console.log(USAGE); return 0; }
   if (positionals.length !== 1) throw new UsageError(`expected one PAYLOAD (or - for stdin), got ${positionals.length}\n${USAGE}`);
   const text = positionals[0] === '-' ? readFileSync(0, 'utf8').replace(/[\r\n]+$/, '') : positionals[0];
   const checkpoint = values.checkpoint!;
