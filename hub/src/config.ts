@@ -7,6 +7,8 @@ import { formatSchemaError } from '../../protocol/src/index.js';
 export interface HubConfig {
   dataDir: string;
   timeZone: string;
+  /** which province list the area codes of this hub's devices were written in: names on the dashboard */
+  provinces: '2021' | '2025';
   retentionDays: number;
   mqtt: {
     host: string; port: number; tlsPort: number; cert?: string; key?: string; plain?: boolean; publicUrl?: string;

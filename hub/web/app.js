@@ -4,24 +4,35 @@ const T = {
   vi: { title: 'Chốt kiểm soát: lưu lượng', logout: 'Đăng xuất', login: 'Đăng nhập', user: 'Tài khoản', password: 'Mật khẩu', signin: 'Đăng nhập',
     storeDown: 'Kho dữ liệu không ghi được: các lượt quét chưa được xác nhận, máy ở chốt vẫn giữ chúng.', today: 'Hôm nay, toàn quốc', scans: 'Lượt quét', passed: 'Qua', refused: 'Từ chối', rate: 'Tỉ lệ qua', from: 'Từ ngày', to: 'Đến ngày', show: 'Xem', csv: 'Tải CSV',
     perHour: 'Lượt quét theo giờ', byCheckpoint: 'Theo chốt', checkpoint: 'Chốt', area: 'Địa bàn', overrides: 'Mở tay', reasons: 'Lý do từ chối', byProvince: 'Theo tỉnh',
-    province: 'Tỉnh', fleet: 'Thiết bị', state: 'Trạng thái', lastSeen: 'Lần cuối', version: 'Phiên bản', lists: 'Danh sách', backlog: 'Tồn', clock: 'Đồng hồ', scanner: 'Máy quét',
-    online: 'trực tuyến', offline: 'mất kết nối', revoked: 'đã thu hồi', never: 'chưa thấy', synced: 'đồng bộ', unsynced: 'CHƯA đồng bộ', all: 'Toàn quốc', wrong: 'Sai tài khoản hoặc mật khẩu', lang: 'English' },
+    latency: 'Thời gian xử lý p50 / p95', province: 'Tỉnh', fleet: 'Thiết bị', state: 'Trạng thái', lastSeen: 'Lần cuối', version: 'Phiên bản', lists: 'Danh sách', backlog: 'Chờ gửi', clock: 'Đồng hồ', scanner: 'Máy quét',
+    online: 'trực tuyến', offline: 'mất kết nối', revoked: 'đã thu hồi', never: 'chưa thấy', synced: 'đồng bộ', unsynced: 'CHƯA đồng bộ', all: 'Toàn quốc', wrong: 'Sai tài khoản hoặc mật khẩu', lang: 'English',
+    trust: 'tin cậy', status: 'trạng thái', stale: 'CŨ', none: 'chưa có', listOf: (y) => `danh mục ${y}`, notInList: (y) => `không có trong danh mục ${y}`, nation: 'cả nước',
+    hour: 'giờ', perHourUnit: 'lượt/giờ', other: 'lý do khác', agoS: (n) => `${n} giây trước`, agoM: (n) => `${n} phút trước`, agoH: (n) => `${n} giờ trước`, agoD: (n) => `${n} ngày trước`,
+    scannerState: { ok: 'hoạt động', starting: 'đang mở', absent: 'không thấy', stopped: 'đã dừng' }, chartTitle: (d, max) => `Lượt quét theo giờ, ${d}; cao nhất ${max} lượt trong một giờ` },
   en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
-    province: 'Province', fleet: 'Fleet', state: 'State', lastSeen: 'Last seen', version: 'Version', lists: 'Lists', backlog: 'Backlog', clock: 'Clock', scanner: 'Scanner',
-    online: 'online', offline: 'OFFLINE', revoked: 'revoked', never: 'never', synced: 'synced', unsynced: 'NOT synced', all: 'Nationwide', wrong: 'Wrong user name or password', lang: 'Tiếng Việt' },
+    latency: 'Time to verdict p50 / p95', province: 'Province', fleet: 'Fleet', state: 'State', lastSeen: 'Last seen', version: 'Version', lists: 'Lists', backlog: 'Backlog', clock: 'Clock', scanner: 'Scanner',
+    online: 'online', offline: 'OFFLINE', revoked: 'revoked', never: 'never', synced: 'synced', unsynced: 'NOT synced', all: 'Nationwide', wrong: 'Wrong user name or password', lang: 'Tiếng Việt',
+    trust: 'trust', status: 'status', stale: 'OUT OF DATE', none: 'none yet', listOf: (y) => `${y} list`, notInList: (y) => `not in the ${y} list`, nation: 'whole country',
+    hour: 'hour', perHourUnit: 'scans/hour', other: 'other reason', agoS: (n) => `${n} s ago`, agoM: (n) => `${n} min ago`, agoH: (n) => `${n} h ago`, agoD: (n) => `${n} days ago`,
+    scannerState: { ok: 'working', starting: 'starting', absent: 'not found', stopped: 'stopped' }, chartTitle: (d, max) => `Scans per hour, ${d}; at most ${max} in one hour` },
 };
 let lang = localStorage.getItem('chot-lang') || 'vi';
 const $ = (s) => document.querySelector(s);
-const t = (k) => T[lang][k] || k;
+const t = (k) => T[lang][k] ?? k;
 const fmt = (n) => (n == null ? '–' : Number(n).toLocaleString('en-US'));
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
+const LANG_INDEX = () => (lang === 'vi' ? 0 : 1);
+
+/** Words for codes, from the hub (/api/me): reasons and the province names of the configured list. */
+let words = { reasons: {}, provinces: { list: '', names: {} }, timeZone: '' };
 
 function applyLang() {
   document.documentElement.lang = lang;
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
   $('#lang').textContent = t('lang');
+  $('#province-list').textContent = words.provinces.list ? `(${t('listOf')(words.provinces.list)})` : '';
 }
 
 async function api(path) {
@@ -39,90 +50,204 @@ let range = null;
 async function showApp() {
   const me = await api('/api/me');
   today = me.today;
+  words = { reasons: me.reasons || {}, provinces: me.provinces || { list: '', names: {} }, timeZone: me.timeZone };
+  applyLang();
   $('#login-view').hidden = true; $('#app').hidden = false; $('#logout').hidden = false;
   const f = $('#range');
   if (!range) range = { from: today, to: today };
   f.from.value = range.from; f.to.value = range.to;
-  await Promise.all([loadFigures(), loadFleet()]);
+  await Promise.all([refresh(), loadFleet()]);
   startLive();
 }
 
-function reasonsText(r) {
-  return Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+// ---- words -------------------------------------------------------------------------------------------------
+function reasonWord(code) {
+  const w = words.reasons[code];
+  return w ? w[LANG_INDEX()] : t('other');
 }
 
-async function loadFigures() {
+function reasonsList(r) {
+  const ul = el('ul');
+  for (const [k, v] of Object.entries(r).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    const li = el('li', `${reasonWord(k)} `);
+    li.dataset.reason = k;
+    li.append(el('b', fmt(v)));
+    ul.append(li);
+  }
+  return ul;
+}
+
+/** "TP. Hồ Chí Minh (79)"; a code not in the configured list says so instead of guessing. */
+function provinceCell(code, td) {
+  if (code === 'VN') { td.textContent = `${t('all')} `; td.append(el('small', '(VN)')); return td; }
+  const p = words.provinces.names[code];
+  if (p) { td.textContent = `${lang === 'vi' ? p.vi : p.en} `; td.append(el('small', `(${code})`)); return td; }
+  td.textContent = `${code} `;
+  td.append(el('small', `(${t('notInList')(words.provinces.list)})`));
+  td.classList.add('unknown');
+  return td;
+}
+
+function areaCell(area, td) {
+  td.textContent = `${area} `;
+  const code = area === 'VN' ? null : area.slice(0, 2);
+  const p = code && words.provinces.names[code];
+  td.append(el('small', area === 'VN' ? t('nation') : p ? (lang === 'vi' ? p.vi : p.en) : t('notInList')(words.provinces.list)));
+  return td;
+}
+
+/** A table row whose cells carry their column's name, shown above the value on a phone. */
+function row(table, cells, attrs = {}) {
+  const labels = [...document.querySelectorAll(`#${table} thead th`)].map((th) => th.textContent);
+  const tr = el('tr');
+  for (const [k, v] of Object.entries(attrs)) tr.dataset[k] = v;
+  cells.forEach((c, i) => {
+    const td = c instanceof Node && c.nodeName === 'TD' ? c : el('td');
+    if (c instanceof Node && c.nodeName !== 'TD') td.append(c);
+    else if (!(c instanceof Node)) td.textContent = c;
+    td.dataset.label = labels[i] || '';
+    tr.append(td);
+  });
+  return tr;
+}
+
+// ---- figures: the counters and the tables from one read ------------------------------------------------------
+let report = null;
+
+function setCounters(n, day) {
+  $('#live-day').textContent = day;
+  $('#live-scans').textContent = fmt(n.scans);
+  $('#live-green').textContent = fmt(n.green);
+  $('#live-red').textContent = fmt(n.red);
+  $('#live-rate').textContent = n.passRateText;
+}
+
+function renderFigures(r) {
+  report = r;
   const q = `from=${range.from}&to=${range.to}`;
-  const r = await api(`/api/figures?${q}`);
   $('#csv').href = `/api/export.csv?${q}`;
   $('#range-label').textContent = r.day;
   const body = $('#checkpoints tbody'); body.replaceChildren();
+  const ms = (s) => `${s.p50Ms ?? '–'} / ${s.p95Ms ?? '–'} ms`;
   for (const c of r.checkpoints) {
-    const tr = el('tr');
-    tr.dataset.checkpoint = c.id;
-    for (const v of [c.id, c.area, fmt(c.scans), fmt(c.green), fmt(c.red), c.passRateText, fmt(c.overrides), reasonsText(c.reasons), `${c.p50Ms ?? '–'} / ${c.p95Ms ?? '–'}`]) tr.append(el('td', v));
-    body.append(tr);
+    const reasons = el('td', null, 'wide'); reasons.append(reasonsList(c.reasons));
+    body.append(row('checkpoints', [c.id, areaCell(c.area, el('td')), fmt(c.scans), fmt(c.green), fmt(c.red), c.passRateText, fmt(c.overrides), reasons, ms(c)], { checkpoint: c.id }));
   }
   const n = r.nationwide;
   const foot = $('#checkpoints tfoot'); foot.replaceChildren();
-  const tr = el('tr');
-  for (const v of [t('all'), 'VN', fmt(n.scans), fmt(n.green), fmt(n.red), n.passRateText, fmt(n.overrides), reasonsText(n.reasons), `${n.p50Ms ?? '–'} / ${n.p95Ms ?? '–'}`]) tr.append(el('td', v));
-  foot.append(tr);
+  const reasons = el('td', null, 'wide'); reasons.append(reasonsList(n.reasons));
+  foot.append(row('checkpoints', [t('all'), 'VN', fmt(n.scans), fmt(n.green), fmt(n.red), n.passRateText, fmt(n.overrides), reasons, ms(n)]));
   const pb = $('#provinces tbody'); pb.replaceChildren();
-  for (const s of r.provinces) { const row = el('tr'); row.append(el('td', s.province), el('td', fmt(s.scans)), el('td', s.passRateText)); pb.append(row); }
-  drawChart(n.hours);
+  for (const s of r.provinces) pb.append(row('provinces', [provinceCell(s.province, el('td')), fmt(s.scans), fmt(s.green), fmt(s.red), s.passRateText], { province: s.province }));
+  drawChart(n.hours, r.day);
 }
 
-function drawChart(hours) {
-  const svg = $('#chart'); svg.replaceChildren();
-  const max = Math.max(1, ...hours);
-  const w = 720 / 24;
+let loading = null, again = false;
+/** Reads the figures once and shows them everywhere: when the range is today, the counters are that same read. */
+async function refresh() {
+  if (loading) { again = true; return loading; }
+  loading = (async () => {
+    do {
+      again = false;
+      const q = `from=${range.from}&to=${range.to}`;
+      const todayOnly = range.from === today && range.to === today;
+      const [r, d] = await Promise.all([api(`/api/figures?${q}`), todayOnly ? null : api(`/api/figures?day=${today}`)]);
+      renderFigures(r);
+      setCounters((todayOnly ? r : d).nationwide, today);
+    } while (again);
+  })().finally(() => { loading = null; });
+  return loading;
+}
+
+// ---- the hourly chart: bars with a value axis, drawn at the box's real width (text is never stretched) -------
+function niceStep(max) {
+  const raw = max / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+}
+
+function drawChart(hours, label) {
+  const svg = $('#chart');
+  const W = Math.max(200, Math.round(svg.getBoundingClientRect().width)), H = Math.round(svg.getBoundingClientRect().height) || 200;
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  const ns = 'http://www.w3.org/2000/svg';
+  const mk = (tag, attrs, text) => { const e = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); if (text != null) e.textContent = text; return e; };
+  const max = Math.max(0, ...hours);
+  const step = max > 0 ? Math.max(1, niceStep(max)) : 1;
+  const top = max > 0 ? Math.ceil(max / step) * step : 4;
+  const ticks = []; for (let v = 0; v <= top; v += step) ticks.push(v);
+  const left = 8 + 7 * fmt(top).length, right = 6, upper = 14, bottom = 34;
+  const plotW = W - left - right, plotH = H - upper - bottom;
+  const y = (v) => upper + plotH - (v / top) * plotH;
+  const title = mk('title', { id: 'chart-title' }, t('chartTitle')(label, fmt(max)));
+  const parts = [title];
+  for (const v of ticks) {
+    parts.push(mk('line', { class: 'grid', x1: left, x2: W - right, y1: y(v), y2: y(v) }));
+    parts.push(mk('text', { class: 'tick y', x: left - 4, y: y(v) + 4, 'text-anchor': 'end' }, fmt(v)));
+  }
+  parts.push(mk('line', { class: 'axis', x1: left, x2: left, y1: upper, y2: upper + plotH }));
+  const bw = plotW / 24;
+  const every = bw >= 22 ? 1 : bw >= 11 ? 2 : 3;
   hours.forEach((h, i) => {
-    const bh = (h / max) * 130;
-    const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-    r.setAttribute('x', String(i * w + 2)); r.setAttribute('y', String(140 - bh)); r.setAttribute('width', String(w - 4)); r.setAttribute('height', String(bh));
-    const title = document.createElementNS('http://www.w3.org/2000/svg', 'title'); title.textContent = `${String(i).padStart(2, '0')}:00 ${fmt(h)}`; r.append(title);
-    const label = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-    label.setAttribute('x', String(i * w + w / 2 - 5)); label.setAttribute('y', '154'); label.textContent = String(i);
-    svg.append(r, label);
+    const bh = (h / top) * plotH;
+    const r = mk('rect', { class: 'bar', x: left + i * bw + 1, y: upper + plotH - bh, width: Math.max(1, bw - 2), height: bh });
+    r.append(mk('title', {}, `${String(i).padStart(2, '0')}:00–${String(i + 1).padStart(2, '0')}:00 · ${fmt(h)}`));
+    parts.push(r);
+    // each hour's value over its bar when there is room for it
+    if (h > 0 && bw >= 7 * fmt(h).length + 4) parts.push(mk('text', { class: 'value', x: left + i * bw + bw / 2, y: upper + plotH - bh - 3, 'text-anchor': 'middle' }, fmt(h)));
+    if (i % every === 0) parts.push(mk('text', { class: 'tick x', x: left + i * bw + bw / 2, y: upper + plotH + 14, 'text-anchor': 'middle' }, String(i).padStart(2, '0')));
   });
+  parts.push(mk('text', { class: 'unit', x: left, y: H - 4 }, `${t('hour')} (${words.timeZone || ''}) · ${t('perHourUnit')}`));
+  svg.replaceChildren(...parts);
+}
+window.addEventListener('resize', () => { if (report) drawChart(report.nationwide.hours, report.day); });
+
+// ---- fleet -------------------------------------------------------------------------------------------------
+function ago(ms, now) {
+  if (ms == null) return t('never');
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 60 ? t('agoS')(s) : s < 3600 ? t('agoM')(Math.round(s / 60)) : s < 172800 ? t('agoH')(Math.round(s / 3600)) : t('agoD')(Math.round(s / 86400));
 }
 
-function ago(ms) {
-  if (ms == null) return t('never');
-  const s = Math.round((Date.now() - ms) / 1000);
-  return s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+function listsText(k) {
+  if (k.trustVersion == null) return t('none');
+  return `${t('trust')} v${k.trustVersion}, ${t('status')} v${k.statusVersion ?? '–'}${k.listsStale ? ` · ${t('stale')}` : ''}`;
+}
+
+function scannerText(s) {
+  if (!s) return '–';
+  return s.split(',').map((x) => x.trim().split(' ')).map(([kind, st]) => `${kind}: ${t('scannerState')[st] || st || '–'}`).join(', ');
 }
 
 async function loadFleet() {
   const f = await api('/api/fleet');
   const body = $('#fleet tbody'); body.replaceChildren();
   for (const k of f.kiosks) {
-    const tr = el('tr', null, [k.online ? '' : 'offline', k.silent ? 'silent' : ''].join(' ').trim());
-    tr.dataset.kiosk = k.id;
     const clock = k.clock ? `${k.clock.synced ? t('synced') : t('unsynced')} (${k.clock.source}${k.clock.offsetMs != null ? `, ${k.clock.offsetMs} ms` : ''})` : '–';
-    for (const v of [k.id, k.revoked ? t('revoked') : k.online ? t('online') : t('offline'), ago(k.lastSeen), k.version || '–', k.trustVersion != null ? `T${k.trustVersion} S${k.statusVersion}${k.listsStale ? ' !' : ''}` : '–', fmt(k.backlog), clock, k.scanner || '–']) tr.append(el('td', v));
+    const tr = row('fleet', [k.id, k.revoked ? t('revoked') : k.online ? t('online') : t('offline'), ago(k.lastSeen, f.now), k.version || '–', listsText(k), fmt(k.backlog), clock, scannerText(k.scanner)], { kiosk: k.id });
+    for (const c of [k.online ? '' : 'offline', k.silent ? 'silent' : '']) if (c) tr.classList.add(c);
     body.append(tr);
   }
 }
 
+// ---- live --------------------------------------------------------------------------------------------------
 let live = null;
 function startLive() {
   if (live) return;
   live = new EventSource('/api/events');
-  let refresh = null;
   live.onmessage = (e) => {
     const d = JSON.parse(e.data);
-    $('#live-day').textContent = d.day;
-    $('#live-scans').textContent = fmt(d.scans);
-    $('#live-green').textContent = fmt(d.green);
-    $('#live-red').textContent = fmt(d.red);
-    $('#live-rate').textContent = d.passRateText;
     // the store of record down: scans are not acknowledged (the kiosks keep them) until it is back
     $('#store-down').hidden = !d.store || d.store.up;
     $('#store-error').textContent = d.store && !d.store.up ? d.store.error || '' : '';
-    // the tables follow within 2 s when today is on screen
-    if (range && range.to >= d.day && !refresh) refresh = setTimeout(() => { refresh = null; loadFigures().catch(() => {}); }, 1000);
+    // a new day at the hub: today's range moves with it
+    if (d.day && d.day !== today) {
+      const followed = range.from === today && range.to === today;
+      today = d.day;
+      if (followed) { range = { from: today, to: today }; $('#range').from.value = today; $('#range').to.value = today; }
+    }
+    // the event says the figures moved: one read refreshes the counters and the tables together
+    refresh().catch(() => {});
   };
   setInterval(() => loadFleet().catch(() => {}), 5000);
 }
@@ -139,10 +264,10 @@ $('#range').addEventListener('submit', (e) => {
   e.preventDefault();
   range = { from: e.target.from.value, to: e.target.to.value };
   if (range.to < range.from) range.to = range.from;
-  loadFigures();
+  refresh().catch(() => {});
 });
 $('#logout').addEventListener('click', async () => { await fetch('/logout', { method: 'POST' }); if (live) { live.close(); live = null; } showLogin(); });
-$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { loadFigures(); loadFleet(); } });
+$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { if (report) renderFigures(report); loadFleet().catch(() => {}); } });
 
 applyLang();
 showApp().catch(() => showLogin());

@@ -7,7 +7,7 @@ import { kioskAcls } from '../dynsec.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
-import { localDay } from '../../../protocol/src/index.js';
+import { REASON_WORDS, localDay, provinceNames } from '../../../protocol/src/index.js';
 import { passRateText, reportCsv, type DayReport } from '../figures.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
@@ -183,7 +183,11 @@ export class HubHttp {
     const user = await this.who(req);
     if (!user) return this.json(res, 401, { error: 'log in first (dashboard), or send Authorization: Bearer NAME:SECRET of a chot account' });
     const today = localDay(Date.now(), this.hub.config.timeZone);
-    if (req.method === 'GET' && path === '/api/me') return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone, store: this.hub.store() });
+    if (req.method === 'GET' && path === '/api/me') {
+      // the words the dashboard shows for codes: reasons, and province names from the configured list
+      const provinces = { list: this.hub.config.provinces, names: provinceNames(this.hub.config.provinces) };
+      return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone, store: this.hub.store(), reasons: REASON_WORDS, provinces });
+    }
     if (req.method === 'GET' && (path === '/api/figures' || path === '/api/export.csv')) {
       const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
       const to = url.searchParams.get('to') ?? from;
