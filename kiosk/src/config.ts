@@ -11,7 +11,7 @@ export interface KioskConfig {
   rootKey: string;
   stateDir: string;
   dccRules?: 'none' | Record<string, unknown>;
-  hub: { url?: string; urls?: string[]; username?: string; password?: string; passwordFile?: string; ca?: string; backoffMinMs: number; backoffMaxMs: number; backlogPerSecond: number; batchMax: number; ackTimeoutMs: number; heartbeatSeconds: number };
+  hub: { web?: string; url?: string; urls?: string[]; username?: string; password?: string; passwordFile?: string; ca?: string; backoffMinMs: number; backoffMaxMs: number; backlogPerSecond: number; batchMax: number; ackTimeoutMs: number; heartbeatSeconds: number };
   scanner: { type: 'serial' | 'hid' | 'camera' | 'sim' | 'none'; path: string; baudRate: number; maxLength: number; camera: 'ffmpeg' | 'rpicam'; width: number; height: number; fps: number };
   gpio: { driver: 'auto' | 'gpiod' | 'onoff' | 'sim'; chipLabel?: string; timelineFile?: string; pins: Partial<SignalConfig['pins']> } & Omit<SignalConfig, 'pins'>;
   clock: { unsyncedPolicy: 'check-time' | 'skip-time' | 'refuse'; syncedFile: string; hubToleranceMs: number };

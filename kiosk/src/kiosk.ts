@@ -3,7 +3,7 @@
 // then signalled, then sent: offline, the first three still happen, and nothing signalled is lost.
 import { EventEmitter } from 'node:events';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -36,7 +36,12 @@ export interface KioskEvents {
   change: [];
   /** an enrolment QR was scanned while the kiosk has no hub credentials */
   enrol: [text: string];
+  /** how that enrolment went, for the officer's screen */
+  enrolment: [notice: EnrolNotice];
 }
+
+/** An enrolment attempt as the officer sees it: under way, refused (with the reason in words) or done. */
+export interface EnrolNotice { at: number; state: 'busy' | 'refused' | 'enrolled'; vi: string; en: string }
 
 export interface KioskDeps {
   gpio: GpioDriver;
@@ -58,6 +63,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   private dccRules: DccRules | null | undefined;
   private stopped = false;
   readonly history: ScanView[] = [];
+  /** The last enrolment attempt, shown on the officer's screen. */
+  enrolment: EnrolNotice | null = null;
   readonly startedAt = Date.now();
 
   private constructor(readonly config: KioskConfig, private readonly deps: KioskDeps, store: StateStore) {
@@ -82,9 +89,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     } catch (e) {
       throw new Error(`rootKey ${config.rootKey} cannot be read as a PEM public key (${(e as Error).message}): copy the root authority's root.pub.pem there`);
     }
-    mkdirSync(config.stateDir, { recursive: true });
-    // the fail-safe command (systemd ExecStopPost) needs the pins even if the config file is lost later
-    writeDurable(join(config.stateDir, 'last-good-config.json'), JSON.stringify(config, null, 1));
+    // the state holds scans and lists: the kiosk's user and group only, whatever umask started the program
+    mkdirSync(config.stateDir, { recursive: true, mode: 0o750 });
+    chmodSync(config.stateDir, 0o750);
+    // the fail-safe command (systemd ExecStopPost) needs the pins even if the config file is lost later; it never
+    // needs the hub's password, which stays in the config (or its passwordFile) and is not copied into the state
+    const { password: _secret, ...hub } = config.hub;
+    writeDurable(join(config.stateDir, 'last-good-config.json'), JSON.stringify({ ...config, hub }, null, 1), 0o640);
     const store = await StateStore.open(config.stateDir, root, deps.log);
     const k = new Kiosk(config, deps, store);
     k.wire();
@@ -133,12 +144,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   /** Decides, journals and signals one code. Returns undefined for a repeat inside the debounce window. */
   handleCode(text: string, source: ScanRecord['source'], readAt = performance.now()): ScanView | undefined {
     if (this.stopped) return undefined;
-    if (text.startsWith(ENROL_PREFIX) && !this.uplink) { this.emit('enrol', text); return undefined; }
     const wall = Date.now();
     const last = this.recent.get(text);
     if (last !== undefined && wall - last < this.config.kiosk.debounceMs) return undefined;
     this.recent.set(text, wall);
     if (this.recent.size > 256) for (const [k, t] of this.recent) if (wall - t >= this.config.kiosk.debounceMs) this.recent.delete(k);
+    // debounced like a pass: a camera reads a QR held up many times a second
+    if (text.startsWith(ENROL_PREFIX) && !this.uplink) { this.emit('enrol', text); return undefined; }
 
     const clock = this.clock.state();
     const now = wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0);
@@ -189,6 +201,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.uplink?.scanned(record.id);
     this.deps.log(`override: the officer opened the gate by hand (${record.id})`);
     return this.remember({ record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] });
+  }
+
+  /** Shows how an enrolment went on the officer's screen. */
+  showEnrolment(n: Omit<EnrolNotice, 'at'>): void {
+    this.enrolment = { at: Date.now(), ...n };
+    this.emit('enrolment', this.enrolment);
+    this.emit('change');
   }
 
   /** Keeps the last 20 scans for the officer's screen and tells it. */

@@ -10,13 +10,19 @@ import { OnoffDriver } from './gpio/onoff.js';
 import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { Kiosk } from './kiosk.js';
+import { enrol, EnrolFailed } from './enrol.js';
 import { SystemdNotify } from '../../lib/systemd-notify.js';
+import { oneLine } from '../../lib/log-line.js';
 import { OfficerScreen } from './screen/server.js';
 import { SerialScanner } from './scan/serial.js';
 import { HidScanner } from './scan/hid.js';
 import { SimSource, type ScanSource } from './scan/source.js';
 
-export const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+/** One line per call: what a line quotes from outside cannot break it into two (lib/log-line.ts). */
+export const log = (line: string): void => { process.stderr.write(`${oneLine(line)}\n`); };
+
+/** Files the kiosk makes are its user's and group's only (0640, folders 0750), whoever starts it. */
+export const KIOSK_UMASK = 0o027;
 
 export function makeGpio(c: Pick<KioskConfig, 'gpio'>): GpioDriver {
   if (c.gpio.driver === 'sim') return new SimGpio(c.gpio.timelineFile);
@@ -61,6 +67,7 @@ export function installFailSafe(failSafe: () => void, stop: () => Promise<void>)
 }
 
 export async function runKiosk(configPath: string): Promise<Kiosk> {
+  process.umask(KIOSK_UMASK);
   let config: KioskConfig;
   try {
     config = loadConfig(configPath);
@@ -82,12 +89,26 @@ export async function runKiosk(configPath: string): Promise<Kiosk> {
   installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, async () => { await screen.close(); await kiosk.stop(); });
   systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
   kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));
-  // an unenrolled kiosk that scans its enrolment QR enrols itself, then exits for systemd to start it enrolled
+  // an unenrolled kiosk that scans its enrolment QR enrols itself with the hub it was provisioned to trust
+  // (hub.web), then exits for systemd to start it enrolled; a refusal is shown on the officer's screen in words
+  let enrolling = false;
   kiosk.on('enrol', (text) => {
-    log('kiosk: enrolment code scanned; contacting the hub');
-    import('./enrol.js').then(({ enrol }) => enrol(configPath, text)).then(
-      (r) => { log(`kiosk: enrolled as ${r.id} (area ${r.area}) with ${r.hub}; restarting`); kiosk.stop().then(() => process.exit(0)); },
-      (e) => log(`kiosk: enrolment failed: ${(e as Error).message}`),
+    if (enrolling) return;
+    enrolling = true;
+    log('kiosk: enrolment code scanned; checking it against the trusted hub');
+    kiosk.showEnrolment({ state: 'busy', vi: 'Đang đăng ký với trung tâm…', en: 'Enrolling with the hub…' });
+    enrol(configPath, text, { scanned: true }).then(
+      (r) => {
+        log(`kiosk: enrolled as ${r.id} (area ${r.area}) with ${r.web}, MQTT ${r.hub}; restarting`);
+        kiosk.showEnrolment({ state: 'enrolled', vi: `Đã đăng ký: ${r.id}, khởi động lại…`, en: `Enrolled as ${r.id}: restarting…` });
+        kiosk.stop().then(() => process.exit(0));
+      },
+      (e) => {
+        enrolling = false;
+        log(`kiosk: enrolment refused: ${(e as Error).message}`);
+        const w = e instanceof EnrolFailed ? e.words : { vi: 'Đăng ký thất bại: gọi kỹ thuật viên.', en: 'Enrolment failed: call the technician.' };
+        kiosk.showEnrolment({ state: 'refused', ...w });
+      },
     );
   });
   return kiosk;

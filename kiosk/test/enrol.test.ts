@@ -1,9 +1,13 @@
-// Enrolment: the one-time token from chot device add, redeemed with chot kiosk enrol or by scanning its QR.
+// Enrolment: the one-time token from chot device add, redeemed with chot kiosk enrol or by scanning its QR; and
+// only ever at the hub the kiosk was provisioned to trust (issue 18: a QR naming another server must not take it).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chot, killAll, makeWorld, pty, sleep, start, startHub, stop, waitFor, type Hub } from './rig.js';
+import { enrol, EnrolFailed } from '../src/enrol.js';
+import { chromium } from 'playwright-core';
 
 const w = makeWorld('enrol');
 let hub: Hub;
@@ -15,8 +19,8 @@ test.before(async () => {
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
 
-function bareKiosk(name: string, extra: Record<string, unknown> = {}): string {
-  const path = join(w.dir, `${name}.json`);
+function bareKiosk(name: string, extra: Record<string, unknown> = {}, dir = w.dir): string {
+  const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify({ kiosk: { id: 'unenrolled' }, rootKey: w.rootPub, stateDir: join(w.dir, `state-${name}`), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') }, screen: { port: 0 }, ...extra }));
   return path;
 }
@@ -33,7 +37,9 @@ test('device add prints a one-time token and its QR; chot kiosk enrol sets the k
   assert.is(r.code, 0, r.err);
   const doc = JSON.parse(readFileSync(cfg, 'utf8'));
   assert.equal([doc.kiosk.id, doc.kiosk.area, doc.hub.url], ['booth-e', '79/26734', `mqtt://127.0.0.1:${hub.port}`]);
+  assert.is(doc.hub.web, web, 'the hub it enrolled with stays pinned for later codes');
   assert.is((statSync(doc.hub.passwordFile).mode & 0o777).toString(8), '600');
+  assert.is((statSync(cfg).mode & 0o777).toString(8), '640', 'the config holds the hub address and the secret\'s path: not for everyone');
   assert.not.ok('password' in doc.hub, 'the secret is in its own file, not in the config');
   const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-e');
   await waitFor('the enrolled kiosk to hold its lists', () => kiosk.log().includes('now holding trust list version 1'), 10_000);
@@ -60,14 +66,65 @@ test('an expired or unknown token is refused with a clear reason, and the config
   assert.match(garbage.err, /is not an enrolment code/);
 });
 
-test('an unenrolled kiosk enrols itself when its enrolment QR is scanned, then runs enrolled', async () => {
+// A stranger's enrolment server: a real HTTP server that answers whatever the test says, and counts who asked.
+interface Rogue { url: string; hits: number; close(): Promise<void> }
+type Answer = { status?: number; body?: unknown; raw?: string; headers?: Record<string, string> };
+async function rogue(answer: () => Answer): Promise<Rogue> {
+  const r = { url: '', hits: 0, close: async () => {} } as Rogue;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    r.hits++;
+    req.resume();
+    req.on('end', () => {
+      const a = answer();
+      res.writeHead(a.status ?? 200, { 'content-type': 'application/json', ...a.headers }).end(a.raw ?? JSON.stringify(a.body));
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  r.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  r.close = () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); });
+  return r;
+}
+/** What a hijacker would answer: another id, another area, its own broker and a password it knows. */
+const TEMPTING = (host = '127.0.0.1') => ({ v: 1, kiosk: { id: 'owned', area: '01', timeZone: 'Asia/Ho_Chi_Minh' }, hub: { url: `mqtt://${host}:1883` }, password: 'P'.repeat(43) });
+const TOKEN = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+async function screenState(log: () => string): Promise<{ enrolment: { state: string; vi: string; en: string } | null }> {
+  const port = /officer screen on http:\/\/[\d.]+:(\d+)/.exec(log())![1];
+  const r = await fetch(`http://127.0.0.1:${port}/state`);
+  return ((await r.json()) as { state: { enrolment: { state: string; vi: string; en: string } | null } }).state;
+}
+
+test('a scanned code naming another server is refused on the officer screen, nothing is sent there and the config is unchanged; the trusted hub\'s code then enrols the kiosk', async () => {
+  const evil = await rogue(() => ({ body: TEMPTING() }));
   const add = chot(['device', 'add', '--checkpoint', 'booth-s', '--area', '79/26734', '--hub-web', web, '--config', hub.config]);
   const text = (JSON.parse(add.out) as { enrolment: string }).enrolment;
   const port = await pty(w.dir, 'scanner-s');
-  const cfg = bareKiosk('s', { scanner: { type: 'serial', path: port.scanner } });
+  const cfg = bareKiosk('s', { scanner: { type: 'serial', path: port.scanner }, hub: { web }, screen: { host: '127.0.0.1', port: 0 } });
+  const before = readFileSync(cfg, 'utf8');
   const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-s');
   // write only once the kiosk has the port open: bytes sent before can be flushed when it opens
-  await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading'), 10_000);
+  await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading') && kiosk.log().includes('officer screen on'), 10_000);
+  // the officer's screen, as Chromium shows it at the booth
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const page = await browser.newPage({ viewport: { width: 800, height: 480 } });
+  await page.goto(`http://127.0.0.1:${/officer screen on http:\/\/[\d.]+:(\d+)/.exec(kiosk.log())![1]}/`);
+  await page.waitForFunction(() => !!document.querySelector('#b-checkpoint')?.textContent?.includes('unenrolled'), undefined, { timeout: 10_000 });
+  await port.write(`CHOTENROL1:${evil.url}#${TOKEN}\r`);
+  await waitFor('the refusal', () => kiosk.log().includes('enrolment refused'), 10_000);
+  await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'red', undefined, { timeout: 5000 });
+  assert.is(await page.textContent('#word'), 'TỪ CHỐI ĐĂNG KÝ · ENROLMENT REFUSED');
+  assert.match(await page.textContent('#vi') ?? '', /^Mã đăng ký của trung tâm khác/);
+  assert.match(await page.textContent('#en') ?? '', /^The enrolment code names another hub/);
+  await browser.close();
+  assert.match(kiosk.log(), /the enrolment code names the hub "http:\/\/127\.0\.0\.1:\d+", but this kiosk trusts only "http:\/\/127\.0\.0\.1:\d+": refused/);
+  assert.is(evil.hits, 0, 'not a byte sent to the stranger');
+  assert.is(readFileSync(cfg, 'utf8'), before);
+  const st = await screenState(kiosk.log);
+  assert.is(st.enrolment?.state, 'refused');
+  assert.match(st.enrolment!.vi, /^Mã đăng ký của trung tâm khác \(http:\/\/127\.0\.0\.1:\d+\), không phải trung tâm được tin cậy/);
+  assert.match(st.enrolment!.en, /^The enrolment code names another hub \(http:\/\/127\.0\.0\.1:\d+\), not the trusted one/);
+  assert.is(kiosk.child.exitCode, null, 'the kiosk keeps running, unenrolled');
+  // the code from the hub it trusts
   await port.write(`${text}\r`);
   assert.is(await kiosk.exited, 0);
   assert.match(kiosk.log(), /enrolled as booth-s \(area 79\/26734\)/);
@@ -75,8 +132,76 @@ test('an unenrolled kiosk enrols itself when its enrolment QR is scanned, then r
   await waitFor('the lists', () => again.log().includes('now holding trust list version 1'), 10_000);
   await stop(again);
   await port.close();
+  await evil.close();
   assert.ok(existsSync(join(w.dir, 'kiosk.secret')));
 });
 
-test.after(async () => { await stop(hub?.proc); killAll(); });
+test('a kiosk provisioned without a hub to trust refuses every scanned code; at the console a code for another hub than the pinned one is refused, --hub-web with a bare token works', async () => {
+  const evil = await rogue(() => ({ body: TEMPTING() }));
+  const dir = join(w.dir, 'unpinned');
+  mkdirSync(dir);
+  const cfg = bareKiosk('u', {}, dir);
+  const before = readFileSync(cfg, 'utf8');
+  const e = await enrol(cfg, `CHOTENROL1:${evil.url}#${TOKEN}`, { scanned: true }).then(() => undefined, (x: unknown) => x);
+  assert.instance(e, EnrolFailed);
+  assert.match((e as EnrolFailed).message, /this kiosk has no hub to trust \(hub\.web in the config\)/);
+  assert.match((e as EnrolFailed).words.en, /no trusted hub/);
+  assert.is(evil.hits, 0);
+  assert.is(readFileSync(cfg, 'utf8'), before);
+  assert.not.ok(existsSync(join(dir, 'kiosk.secret')));
+  // pinned to the real hub: a code for the stranger, typed at the console, is refused too
+  const pinned = bareKiosk('p', { hub: { web } }, dir);
+  const r = chot(['kiosk', 'enrol', `CHOTENROL1:${evil.url}#${TOKEN}`, '--config', pinned]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /names the hub .* but this kiosk trusts only/);
+  assert.is(evil.hits, 0);
+  // the technician names the hub explicitly: the bare token works (and --hub, its earlier name, too)
+  const add = chot(['device', 'add', '--checkpoint', 'booth-t', '--area', '79', '--hub-web', web, '--config', hub.config]);
+  const token = (JSON.parse(add.out) as { enrolment: string }).enrolment.split('#')[1];
+  const ok = chot(['kiosk', 'enrol', '--hub-web', web, token, '--config', pinned]);
+  assert.is(ok.code, 0, ok.err);
+  assert.is(JSON.parse(readFileSync(pinned, 'utf8')).kiosk.id, 'booth-t');
+  await evil.close();
+});
+
+test('an answer from the trusted address is checked field by field: anything a hijacker would set is refused, the config is unchanged and no secret is written', async () => {
+  let answer: Answer = {};
+  const fake = await rogue(() => answer);
+  const dir = join(w.dir, 'answers');
+  mkdirSync(dir);
+  const cfg = bareKiosk('a', { hub: { web: fake.url } }, dir);
+  const before = readFileSync(cfg, 'utf8');
+  const t = TEMPTING();
+  const cases: Array<[string, Answer, RegExp]> = [
+    ['a broker on another host', { body: { ...t, hub: { url: 'mqtt://hub.attacker.example:1883' } } }, /hub\.url "mqtt:\/\/hub\.attacker\.example:1883" is not on the trusted hub's host \(127\.0\.0\.1\)/],
+    ['credentials in the broker address', { body: { ...t, hub: { url: 'mqtt://x:y@127.0.0.1:1883' } } }, /without credentials/],
+    ['a broker that is not MQTT', { body: { ...t, hub: { url: 'http://127.0.0.1:1883' } } }, /not an mqtt\(s\):\/\/ or ws\(s\):\/\/ address/],
+    ['an id that is a topic path', { body: { ...t, kiosk: { ...t.kiosk, id: 'a/#' } } }, /kiosk\.id "a\/#" is not a kiosk id/],
+    ['an area that does not exist', { body: { ...t, kiosk: { ...t.kiosk, area: '00' } } }, /kiosk\.area "00" is not an area code/],
+    ['a time zone that does not exist', { body: { ...t, kiosk: { ...t.kiosk, timeZone: 'Mars/Olympus' } } }, /kiosk\.timeZone "Mars\/Olympus" is not a time zone/],
+    ['a password with a line break', { body: { ...t, password: `${'P'.repeat(20)}\nhub.password` } }, /password is not 16 to 256 printable characters/],
+    ['no version', { body: { ...t, v: undefined } }, /v is "undefined", not 1/],
+    ['not an object', { raw: '[1,2]' }, /it is not a JSON object/],
+    ['a redirect elsewhere', { status: 307, headers: { location: `${web}/api/enrol` }, raw: '' }, /the hub refused the enrolment: HTTP 307/],
+    ['an endless answer', { raw: 'x'.repeat(100_000) }, /the answer is longer than 16384 bytes/],
+    ['an error that would forge a log line', { status: 410, body: { error: 'used\nkiosk: enrolled as owned' } }, /the hub refused the enrolment: "used\\nkiosk: enrolled as owned"/],
+  ];
+  for (const [what, a, reason] of cases) {
+    answer = a;
+    const e = await enrol(cfg, `CHOTENROL1:${fake.url}#${TOKEN}`, { scanned: true }).then(() => undefined, (x: unknown) => x);
+    assert.instance(e, EnrolFailed, what);
+    assert.match((e as Error).message, reason, what);
+    assert.not.match((e as Error).message, /\n/, `${what}: one line`);
+    assert.is(readFileSync(cfg, 'utf8'), before, what);
+    assert.not.ok(existsSync(join(dir, 'kiosk.secret')), what);
+  }
+  assert.is(fake.hits, cases.length, 'each case reached the pinned address once, and nothing else');
+  // the same answer with the broker on the pinned host is taken: the checks refuse the hijack, not the hub
+  answer = { body: t };
+  const r = await enrol(cfg, `CHOTENROL1:${fake.url}#${TOKEN}`, { scanned: true });
+  assert.equal([r.id, r.area, r.hub], ['owned', '01', 'mqtt://127.0.0.1:1883']);
+  await fake.close();
+});
+
+test.after(async () => { await stop(hub?.proc); killAll(); rmSync(w.dir, { recursive: true, force: true }); });
 test.run();

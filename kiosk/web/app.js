@@ -144,6 +144,24 @@ function showSummary(sum) {
   }
 }
 
+// ---- an enrolment code scanned by an unenrolled kiosk: under way, refused (why, in words) or done ---------------
+const ENROL = { busy: ['warn', 'ĐANG ĐĂNG KÝ', 'ENROLLING'], refused: ['red', 'TỪ CHỐI ĐĂNG KÝ', 'ENROLMENT REFUSED'], enrolled: ['green', 'ĐÃ ĐĂNG KÝ', 'ENROLLED'] };
+function showEnrolment(n) {
+  const [cls, vi, en] = ENROL[n.state] || ENROL.refused;
+  current = n;
+  const v = $('#verdict');
+  v.className = cls;
+  v.dataset.scan = '';
+  setWord(vi, en);
+  $('#vi').textContent = n.vi;
+  $('#en').textContent = n.en;
+  $('#warnings').textContent = '';
+  showSummary(null);
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(goIdle, IDLE_AFTER_MS);
+  fitSoon();
+}
+
 function goIdle() {
   current = null;
   $('#verdict').dataset.scan = '';
@@ -265,6 +283,7 @@ function connect() {
   es.addEventListener('open', () => load().catch(() => {}));
   es.addEventListener('scan', (e) => { const s = JSON.parse(e.data); lastScanAt = s.at; showVerdict(s); addRecent(s); });
   es.addEventListener('state', (e) => showState(JSON.parse(e.data)));
+  es.addEventListener('enrolment', (e) => showEnrolment(JSON.parse(e.data)));
   es.onerror = () => { setCell('#st-link', 'MẤT KẾT NỐI VỚI MÁY · kiosk not responding', true); fitSoon(); };
 }
 

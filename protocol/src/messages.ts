@@ -10,7 +10,8 @@ export const ENROL_PREFIX = 'CHOTENROL1:';
 
 export function parseEnrolText(text: string): { hubWeb: string; token: string } | undefined {
   if (!text.startsWith(ENROL_PREFIX)) return undefined;
-  const m = /^(https?:\/\/[^#\s]+)#([A-Za-z0-9_-]{16,64})$/.exec(text.slice(ENROL_PREFIX.length));
+  // no credentials (@), query or control characters in the address: it is compared with the kiosk's pinned hub
+  const m = /^(https?:\/\/[^#\s@?\x00-\x1f\x7f]{1,200})#([A-Za-z0-9_-]{16,64})$/.exec(text.slice(ENROL_PREFIX.length));
   return m ? { hubWeb: m[1].replace(/\/+$/, ''), token: m[2] } : undefined;
 }
 const ROOT = 'chot/v1';
@@ -152,7 +153,8 @@ function parseWith<T>(name: keyof typeof SCHEMAS, payload: Uint8Array | string, 
   try {
     doc = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
   } catch (e) {
-    return { ok: false, error: `${name}: not JSON (${(e as Error).message})` };
+    // the parser's message quotes the payload: escaped, so a crafted payload cannot forge a log line
+    return { ok: false, error: `${name}: not JSON (${JSON.stringify((e as Error).message.slice(0, 120))})` };
   }
   const validate = compiled[name];
   if (!validate(doc)) {

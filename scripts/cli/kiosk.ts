@@ -1,14 +1,11 @@
-// chot kiosk run | failsafe
+// chot kiosk run | enrol | failsafe
 import { parse, need, UsageError } from './usage.js';
-
-const USAGE = `usage: chot kiosk run --config /etc/chot/kiosk.json
-       chot kiosk enrol CHOTENROL1:… | TOKEN --hub http://HUB:8090 [--config FILE]   (one-time token from chot device add)
-       chot kiosk failsafe [--config FILE] [--state-dir DIR]   (relay released, red lamp on: systemd ExecStopPost)`;
+import { usageOf } from './commands.js';
 
 export async function kiosk(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values, positionals } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' }, hub: { type: 'string' } }, USAGE);
-  if (values.help || verb === '--help') { console.log(USAGE); return 0; }
+  const USAGE = usageOf('kiosk', ['run', 'enrol', 'failsafe'].includes(verb) ? verb : undefined);
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'hub-web': { type: 'string' }, hub: { type: 'string' } }, USAGE);
   const main = await import('../../kiosk/src/main.js');
   const { ConfigError } = await import('../../kiosk/src/config.js');
   try {
@@ -21,7 +18,8 @@ export async function kiosk(args: string[]): Promise<number> {
       const { enrol, EnrolFailed } = await import('../../kiosk/src/enrol.js');
       const config = values.config ?? '/etc/chot/kiosk.json';
       try {
-        const r = await enrol(config, positionals[0], values.hub);
+        // --hub: the earlier name of --hub-web, still taken
+        const r = await enrol(config, positionals[0], { hubWeb: values['hub-web'] ?? values.hub });
         console.log(JSON.stringify({ enrolled: r.id, area: r.area, hub: r.hub, config, next: 'systemctl restart chot-kiosk' }));
         return 0;
       } catch (e) {

@@ -8,7 +8,7 @@
 // Record frame: magic 0xC7 | type (1 scan, 2 ack) | u32 length | u32 CRC-32 of type+payload | JSON payload.
 // A torn last record (power cut mid-write) fails its length or CRC check and is cut off at start-up;
 // everything before it stays.
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScanRecord } from '../../../protocol/src/index.js';
 import { crc32 } from './crc32.js';
@@ -91,7 +91,9 @@ export class Journal {
 
   /** Opens the journal in `dir`, replaying every segment: pending scans are those with no ack record. */
   static open(dir: string, opts: JournalOptions = {}): Journal {
-    mkdirSync(dir, { recursive: true });
+    // scans are the kiosk's alone: 0750/0640 whatever umask started it (a folder from an older version too)
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    chmodSync(dir, 0o750);
     const j = new Journal(dir, opts);
     const nos = readdirSync(dir).map((f) => /^seg-(\d{8})\.log$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
     nos.forEach((no, i) => j.replay(no, i === nos.length - 1));
@@ -147,7 +149,8 @@ export class Journal {
   }
 
   private openActive(no: number): void {
-    this.fd = openSync(this.path(no), 'a');
+    this.fd = openSync(this.path(no), 'a', 0o640);
+    fchmodSync(this.fd, 0o640);
     if (!this.segments.length || this.segments[this.segments.length - 1].no !== no) this.segments.push({ no, bytes: 0, unacked: 0 });
     this.refreshStats();
   }

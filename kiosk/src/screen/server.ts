@@ -4,6 +4,7 @@
 // reconnects by itself when the kiosk restarts. Loopback only unless configured: it shows personal data.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { REASON_WORDS } from '../../../protocol/src/index.js';
 import type { Kiosk, ScanView } from '../kiosk.js';
 
@@ -27,6 +28,8 @@ export function screenState(k: Kiosk): unknown {
     trust: ages.trust ?? null, status: ages.status ?? null, listsStale: s.listsStale, scanner: s.scanner, gpio: s.gpio, now: Date.now(),
     // times on the screen are the checkpoint's, whatever zone the browser runs in
     timeZone: ages.hubConfig?.timeZone ?? k.config.kiosk.timeZone, lastScanAt: k.history[0]?.record.at ?? null,
+    // the last enrolment attempt (an unenrolled kiosk): under way, refused with the reason, or done
+    enrolment: k.enrolment,
   };
 }
 
@@ -37,6 +40,23 @@ export class OfficerScreen {
   constructor(private readonly kiosk: Kiosk) {
     kiosk.on('scan', (v) => this.push('scan', view(v)));
     kiosk.on('change', () => this.push('state', screenState(kiosk)));
+    kiosk.on('enrolment', (n) => this.push('enrolment', n));
+  }
+
+  /**
+   * The Host names this page answers to. A page elsewhere on the web can point its own name at 127.0.0.1 (DNS
+   * rebinding) and read the names and ID digits here: it sends its own name as Host, so only loopback names, the
+   * configured screen.host and, when that is a wildcard, this machine's own addresses (which need no DNS) pass.
+   */
+  private hostsFor(host: string, port: number): Set<string> {
+    const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+    const literal = (a: string) => (a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase());
+    if (host === '0.0.0.0' || host === '::') {
+      for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) names.add(literal(i.address.replace(/%.*$/, '')));
+    } else {
+      names.add(literal(host));
+    }
+    return new Set([...names].flatMap((n) => [`${n}:${port}`, ...(port === 80 ? [n] : [])]));
   }
 
   private push(event: string, data: unknown): void {
@@ -45,8 +65,14 @@ export class OfficerScreen {
   }
 
   async listen(host: string, port: number): Promise<number> {
+    let hosts = new Set<string>();
+    let bound = port;
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      if (!hosts.has((req.headers.host ?? '').toLowerCase())) {
+        res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', ...HEADERS }).end(`this officer screen answers only to 127.0.0.1:${bound} and its own names, not to Host ${JSON.stringify(req.headers.host ?? '')}\n`);
+        return;
+      }
       if (req.method !== 'GET') { res.writeHead(405).end(); return; }
       if (TYPES[path]) {
         res.writeHead(200, { 'Content-Type': TYPES[path], ...HEADERS });
@@ -68,7 +94,9 @@ export class OfficerScreen {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     });
     await new Promise<void>((resolve, reject) => { this.server!.once('error', reject); this.server!.listen(port, host, () => resolve()); });
-    return (this.server.address() as { port: number }).port;
+    bound = (this.server.address() as { port: number }).port;
+    hosts = this.hostsFor(host, bound);
+    return bound;
   }
 
   async close(): Promise<void> {

@@ -31,7 +31,7 @@ export class StateStore {
 
   /** Loads the state and the lists held; a damaged list file is refused and logged, the kiosk goes on. */
   static async open(dir: string, root: KeyObject, log: (l: string) => void): Promise<StateStore> {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
     const s = new StateStore(dir, root);
     await s.db.read();
     for (const [file, load] of [['trust.cose', (b: Uint8Array) => { s.trust = openTrustList(b, root); }], ['status.cose', (b: Uint8Array) => { s.status = openStatusList(b, root); }]] as const) {
