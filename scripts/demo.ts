@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   buildStatusList, decodeSign1, dscEntryToWire, encodeCbor, issuePass, issuerEntryToWire, localDay, makeDelta, signStatusDelta,
-  signStatusList, signTrustList, unwrapEnvelope, wrapEnvelope, Tagged, topics, PASS_PREFIX, type Pass,
+  signStatusList, signTrustList, unwrapEnvelope, wrapEnvelope, Tagged, topics, PASS_PREFIX, REASONS, type Pass,
 } from '../protocol/src/index.js';
 import { Hub } from '../hub/src/hub.js';
 import { checkHubConfig } from '../hub/src/config.js';
@@ -83,27 +83,35 @@ const forge = (text: string): string => {
 };
 const turnsF0 = new Uint8Array(randomBytes(8));
 const names = ['Nguyễn Thị Hồng Nhung', 'Trần Văn Bình', 'Lê Minh Châu', 'Phạm Quốc Dũng', 'Võ Thị Lan', 'Đặng Hữu Phước'];
-const mix: Array<[number, () => string]> = [
-  [40, () => pass({ holderName: names[Math.floor(Math.random() * names.length)] })],
-  [20, () => pass({ category: 'shipper', areas: ['79', '74'], hours: [[300, 1320]], plate: '51C-123.45', holderName: 'Trần Văn Bình' })],
-  [8, () => pass({ category: 'official', issuer: 'VN-BYT', areas: ['VN'], holderName: 'Hoàng Minh Tuấn' }, moh.privateKey)],
-  [6, () => pass({ validFrom: now() - 30 * 86400, issuedAt: now() - 30 * 86400, validUntil: now() - 86400 })],
-  [5, () => pass({ areas: ['79/27001'] })],
-  [5, () => { const m = (new Date().getUTCHours() + 7 + 12) % 24; return pass({ category: 'shipper', hours: [[m * 60, ((m + 1) % 24) * 60 || 1]] }); }],
-  [4, () => pass({ holderToken: turnsF0, holderName: 'Bùi Thị Hoa' })],
-  [3, () => forge(pass({}))],
-  [3, () => 'https://tokhaiyte.vn/khai-bao?id=8812'],
-  ...(dcc ? [[4, () => dcc.PREFIX] as [number, () => string]] : []),
+const WHOLE_DAY: Array<[number, number]> = [[0, 1440]];
+/** The hour (in Viet Nam) twelve hours from now: a window there is always closed while the demo runs. */
+const farHour = (): Array<[number, number]> => { const m = (new Date().getUTCHours() + 7 + 12) % 24; return [[m * 60, (m + 1) * 60]]; };
+// the mix a checkpoint sees; the valid kinds carry no hours, or a window of the whole day, so they are green at
+// any hour the demo is run (a shipper's 05:00-22:00 turned most of the mix red at night)
+const mix: Array<{ kind: string; weight: number; expect: string[]; make: () => string }> = [
+  { kind: 'resident', weight: 40, expect: ['ok'], make: () => pass({ holderName: names[Math.floor(Math.random() * names.length)] }) },
+  { kind: 'shipper', weight: 20, expect: ['ok'], make: () => pass({ category: 'shipper', areas: ['79', '74'], hours: WHOLE_DAY, plate: '51C-123.45', holderName: 'Trần Văn Bình' }) },
+  { kind: 'official', weight: 8, expect: ['ok'], make: () => pass({ category: 'official', issuer: 'VN-BYT', areas: ['VN'], holderName: 'Hoàng Minh Tuấn' }, moh.privateKey) },
+  { kind: 'expired', weight: 6, expect: ['expired'], make: () => pass({ validFrom: now() - 30 * 86400, issuedAt: now() - 30 * 86400, validUntil: now() - 86400 }) },
+  { kind: 'other district', weight: 5, expect: ['wrong-area'], make: () => pass({ areas: ['79/27001'] }) },
+  { kind: 'outside its hours', weight: 5, expect: ['outside-hours'], make: () => pass({ category: 'shipper', hours: farHour() }) },
+  { kind: 'turns F0', weight: 4, expect: ['ok', 'health-status'], make: () => pass({ holderToken: turnsF0, holderName: 'Bùi Thị Hoa' }) },
+  { kind: 'forged', weight: 3, expect: ['bad-signature'], make: () => forge(pass({})) },
+  { kind: 'web link', weight: 3, expect: ['unsupported-format'], make: () => 'https://tokhaiyte.vn/khai-bao?id=8812' },
+  ...(dcc ? [{ kind: 'EU DCC, expired', weight: 4, expect: ['expired'], make: () => dcc.PREFIX }] : []),
 ];
-const total = mix.reduce((a, [w]) => a + w, 0);
+const total = mix.reduce((a, m) => a + m.weight, 0);
 let turn = 0;
 // interactive: a realistic random mix; with --seconds (the test): every kind in turn, so each shows up
-const pick = () => {
-  if (values.seconds) return mix[turn++ % mix.length][1]();
+const pick = (): (typeof mix)[number] => {
+  if (values.seconds) return mix[turn++ % mix.length];
   let r = Math.random() * total;
-  for (const [w, f] of mix) { if ((r -= w) < 0) return f(); }
-  return mix[0][1]();
+  for (const m of mix) { if ((r -= m.weight) < 0) return m; }
+  return mix[0];
 };
+
+// the kiosks get their lists from the hub over MQTT: scans before that would all be red (unknown-key)
+for (const end = Date.now() + 15_000; kiosks.some((k) => !k.kiosk.store.trust.version || !k.kiosk.store.status.version) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
 
 const dashboard = `http://127.0.0.1:${hub.ports.http}/`;
 console.log(`\nchot demo is running (data in ${dir})\n`);
@@ -114,15 +122,36 @@ for (const k of kiosks) console.log(`  officer screen of ${k.id} (${k.area}): ${
 console.log('');
 console.log('  Ctrl-C stops everything.\n');
 
+// the console: one row per scan, in columns that line up whatever the names (widths in characters of NFC
+// text, where each Vietnamese letter is one column)
+const width = (t: string) => [...t.normalize('NFC')].length;
+const pad = (t: string, n: number) => { const c = [...t.normalize('NFC')]; return c.length > n ? `${c.slice(0, n - 1).join('')}…` : t.normalize('NFC') + ' '.repeat(n - c.length); };
+const COLS = { kiosk: Math.max(...kiosks.map((k) => width(k.id))), verdict: 11, reason: Math.max(...Object.keys(REASONS).map(width)), name: 22 };
+const row = (kiosk: string, verdict: string, reason: string, name: string, message: string) =>
+  `${pad(kiosk, COLS.kiosk)}  ${pad(verdict, COLS.verdict)}  ${pad(reason, COLS.reason)}  ${pad(name, COLS.name)}  ${message}`;
+if (!values.quiet) console.log(row('kiosk', 'verdict', 'reason', 'name', 'message'));
+
 const signalled = { green: 0, red: 0 };
+/** What was fed last: the kiosk decides as the code is fed, so its scan event names the kind. */
+let fed: (typeof mix)[number] | undefined;
+const unexpected: Array<{ kiosk: string; kind: string; reason: string }> = [];
 for (const k of kiosks) {
   k.kiosk.on('scan', (v) => {
     if (v.record.override) return;
     signalled[v.verdict.verdict]++;
-    if (!values.quiet) console.log(`${k.id}  ${v.verdict.verdict === 'green' ? 'XANH  green' : 'ĐỎ    red  '}  ${v.verdict.reason.padEnd(18)} ${v.verdict.summary?.name ?? ''}  ${v.verdict.message.vi}${process.env.CHOT_DEMO_DETAIL && v.verdict.detail ? `  (${v.verdict.detail})` : ''}`);
+    if (fed && !fed.expect.includes(v.verdict.reason)) unexpected.push({ kiosk: k.id, kind: fed.kind, reason: v.verdict.reason });
+    if (!values.quiet) {
+      console.log(row(k.id, v.verdict.verdict === 'green' ? 'XANH  green' : 'ĐỎ    red', v.verdict.reason, v.verdict.summary?.name ?? '',
+        `${v.verdict.message.vi}${process.env.CHOT_DEMO_DETAIL && v.verdict.detail ? `  (${v.verdict.detail})` : ''}`));
+    }
   });
 }
-const feed = setInterval(() => { const k = kiosks[Math.floor(Math.random() * kiosks.length)]; k.scanner.feed(pick()); }, Number(values.every));
+const feed = setInterval(() => {
+  const k = kiosks[Math.floor(Math.random() * kiosks.length)];
+  fed = pick();
+  k.scanner.feed(fed.make());
+  fed = undefined;
+}, Number(values.every));
 // a few seconds in, the health authority reports a holder as F0: that pass turns red without a reissue
 const f0 = setTimeout(async () => {
   const v2 = buildStatusList(2, now(), [[turnsF0, 'F0']], []);
@@ -151,7 +180,7 @@ if (values.seconds) {
     const end = Date.now() + 15_000;
     while (kiosks.some((k) => k.kiosk.journal.pending > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     const fig = (await hub.view().report(localDay(Date.now(), hub.config.timeZone), localDay(Date.now(), hub.config.timeZone))).nationwide;
-    console.log(JSON.stringify({ signalled, hub: { scans: fig.scans, green: fig.green, red: fig.red, reasons: fig.reasons }, backlog: kiosks.map((k) => k.kiosk.journal.pending) }));
+    console.log(JSON.stringify({ signalled, unexpected, hub: { scans: fig.scans, green: fig.green, red: fig.red, reasons: fig.reasons }, backlog: kiosks.map((k) => k.kiosk.journal.pending) }));
     await stop(0);
   }, Number(values.seconds) * 1000);
 }
