@@ -2,6 +2,7 @@
 // only the sections whose name matches.
 import { benchInflate, benchStatusList, benchVerify } from './bench/protocol.js';
 import { benchDcc } from './bench/dcc.js';
+import { benchFuzz } from './bench/fuzz.js';
 import { benchCamera, benchFrameToRelay } from './bench/camera.js';
 import { benchJournal, benchKioskProcess, benchScanToRelay } from './bench/kiosk.js';
 
@@ -9,6 +10,7 @@ const SECTIONS: Array<[string, () => void | Promise<void>]> = [
   ['verify', benchVerify],
   ['status-list', benchStatusList],
   ['inflate', benchInflate],
+  ['fuzz', benchFuzz],
   ['dcc', benchDcc],
   ['camera', benchCamera],
   ['camera-latency', () => benchFrameToRelay()],
