@@ -19,6 +19,8 @@ export interface BrokerOptions {
   plain: boolean;
   tls?: { port: number; cert: string; key: string };
   log: (line: string, level?: 'info' | 'warn' | 'error') => void;
+  connectBurstPerSource?: number;
+  connectsPerMinutePerSource?: number;
 }
 
 export interface BrokerStats {
@@ -59,12 +61,15 @@ export class HubBroker implements BrokerPort {
   readonly connected = new Set<string>();
   readonly guard = new LoginGuard({ perSourceBurst: 30, perSourcePerMinute: 30, perNameBurst: 10, perNamePerMinute: 10 });
   /** new connections per source address: a flood is cut before any packet is read */
-  private readonly connects = new RateLimit(2000, 6000);
+  private readonly connects: RateLimit;
   private readonly who = new WeakMap<Client, Who>();
   private servers: Array<Server | TlsServer> = [];
   readonly aedes: Aedes;
 
-  private constructor(aedes: Aedes, private readonly opts: BrokerOptions) { this.aedes = aedes; }
+  private constructor(aedes: Aedes, private readonly opts: BrokerOptions) {
+    this.aedes = aedes;
+    this.connects = new RateLimit(opts.connectBurstPerSource ?? 2000, opts.connectsPerMinutePerSource ?? 6000);
+  }
 
   static async create(credentials: Credentials, ingest: Ingest, opts: BrokerOptions): Promise<HubBroker> {
     const log = opts.log;

@@ -86,17 +86,39 @@ export interface DayReport {
   checkpoints: Array<Summary & { id: string; area: string; province: string; hours: number[] }>;
 }
 
+/** What decides a scan's counters: the scan with its latency already put in its histogram bucket. */
+export interface CounterShape { clockSynced: boolean; override?: boolean; verdict: string; reason: string; category?: string | null; bucket: number; hour: number }
+
 /** The counters one scan adds to its checkpoint's day: +1 each. Reasons and categories come from known sets
  * (checked at ingest), so these keys never carry arbitrary input. */
-export function counterKeys(s: ScanRecord & { hour: number }): string[] {
+export function keysOf(s: CounterShape): string[] {
   const keys: string[] = [];
   if (!s.clockSynced) keys.push('unsynced');
   if (s.override) { keys.push('overrides'); return keys; } // the officer's button is not a scanned pass
   keys.push('scans', s.verdict === 'green' ? 'green' : 'red');
   if (s.verdict !== 'green') keys.push(`r:${s.reason}`);
   if (s.category) keys.push(`c:${s.category}`);
-  keys.push(`l:${LATENCY_BOUNDS.findIndex((b) => s.ms <= b)}`, `h:${s.hour}`);
+  keys.push(`l:${s.bucket}`, `h:${s.hour}`);
   return keys;
+}
+
+export const latencyBucket = (ms: number): number => LATENCY_BOUNDS.findIndex((b) => ms <= b);
+
+export function counterKeys(s: ScanRecord & { hour: number }): string[] {
+  return keysOf({ ...s, bucket: latencyBucket(s.ms) });
+}
+
+/** Counters from groups of alike scans (`n` each), as the database's recount query returns them. */
+export function countersFromGroups(day: string, groups: Array<CounterShape & { kiosk: string; n: number }>): CounterRow[] {
+  const m = new Map<string, CounterRow>();
+  for (const g of groups) {
+    for (const key of keysOf(g)) {
+      const id = `${g.kiosk}\u0000${key}`;
+      const row = m.get(id);
+      if (row) row.n += g.n; else m.set(id, { day, checkpoint: g.kiosk, key, n: g.n });
+    }
+  }
+  return [...m.values()];
 }
 
 /** Sums the counters of many scans: (day, checkpoint, key) → n, for one upsert per counter per transaction. */

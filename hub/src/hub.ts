@@ -78,7 +78,7 @@ export class Hub {
       });
     } else {
       const embedded = await HubBroker.create(this.credentials, this.ingest, {
-        host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log,
+        host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log, ...config.limits,
         tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
       });
       // Configs are sent when a kiosk subscribes to its config topic, not retained: aedes' in-memory persistence tests

@@ -5,7 +5,8 @@
 // Scans from kiosks whose clock was not synchronised can carry any time: they go to one plain table, pruned by day.
 import pg from 'pg';
 import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
-import { counterDeltas } from '../figures.js';
+import { counterDeltas, countersFromGroups } from '../figures.js';
+import { recountSql, toShape, type GroupRow } from './recount-sql.js';
 import { StoreUnavailable, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
@@ -199,8 +200,10 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
       // no ingest adds to this day's counters while it is rebuilt
       await client.query(`LOCK TABLE counters IN SHARE ROW EXCLUSIVE MODE`);
       const was = new Map((await client.query<{ checkpoint: string; key: string; n: string }>(`SELECT checkpoint, key, n FROM counters WHERE day = $1`, [day])).rows.map((r) => [`${r.checkpoint}\u0000${r.key}`, Number(r.n)]));
-      const scans = await this.scansWith(client, day);
-      const deltas = counterDeltas(scans);
+      // the day's own partition and its neighbours (an id a kiosk's generator moved past midnight), and the off-clock table
+      const lo = idPrefix(dayStartMs(day, this.timeZone) - 86_400_000), hi = idPrefix(dayStartMs(nextDay(day), this.timeZone) + 86_400_000);
+      const counted = await client.query<GroupRow>(recountSql(`(SELECT * FROM scans WHERE id >= '${lo}' AND id < '${hi}' UNION ALL SELECT * FROM scans_offclock) AS s`, 'day = $1'), [day]);
+      const deltas = countersFromGroups(day, counted.rows.map(toShape));
       await client.query(`DELETE FROM counters WHERE day = $1`, [day]);
       if (deltas.length) {
         await client.query(`INSERT INTO counters (day, checkpoint, key, n) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])`,

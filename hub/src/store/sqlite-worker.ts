@@ -4,7 +4,8 @@
 // next transaction (group commit): one fsync for many kiosks' batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { counterDeltas } from '../figures.js';
+import { counterDeltas, countersFromGroups } from '../figures.js';
+import { recountSql, toShape, type GroupRow } from './recount-sql.js';
 import type { Account, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 
 interface Call { id: number; op: string; args: unknown[] }
@@ -100,9 +101,10 @@ function describe(e: unknown): { message: string; code?: string } {
   return { message: err.message, code: err.code };
 }
 
+const recountDay = db.prepare(recountSql('scans', 'day = @day'));
 const recount = db.transaction((day: string) => {
   const was = new Map((q.dayCounters.all(day) as CounterRow[]).map((r) => [`${r.checkpoint}\u0000${r.key}`, r.n]));
-  const deltas = counterDeltas((q.scansOfDay.all(day) as Row[]).map(fromRow));
+  const deltas = countersFromGroups(day, (recountDay.all({ day }) as GroupRow[]).map(toShape));
   q.deleteDayCounters.run(day);
   for (const c of deltas) q.addCounter.run(c.day, c.checkpoint, c.key, c.n);
   const changed: Array<{ checkpoint: string; key: string; was: number; now: number }> = [];
@@ -123,7 +125,8 @@ const ops: Record<string, (...a: never[]) => unknown> = {
     for (const r of stmt.all(day, ...keys) as Array<{ key: string; n: number }>) out[r.key] = r.n;
     return out;
   },
-  recount: (day: string) => recount(day),
+  // immediate: the write lock from the start, so a hub writing meanwhile makes it wait, not fail (SQLITE_BUSY_SNAPSHOT)
+  recount: (day: string) => recount.immediate(day),
   prune: (beforeDay: string) => {
     // in chunks, each its own short transaction: ingests queued meanwhile go between them
     let n = 0;
