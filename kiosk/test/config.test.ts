@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, loadConfig } from '../src/config.js';
@@ -39,6 +39,7 @@ test('an unreadable or non-JSON file says so', () => {
   assert.throws(() => loadConfig(join(d, 'missing.json')), /cannot read the config .*ENOENT/);
   writeFileSync(join(d, 'bad.json'), '{ "kiosk": ');
   assert.throws(() => loadConfig(join(d, 'bad.json')), /is not valid JSON/);
+  rmSync(d, { recursive: true, force: true });
 });
 
 test.run();

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,7 @@ test('reader: codes from a real file descriptor, and the device coming back afte
   assert.ok(logs.some((l) => /is gone/.test(l)) && logs.some((l) => /is back/.test(l)), logs.join('\n'));
   await s.stop();
   await fh.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // The journal on a real disk: replay, torn tails, rotation, collection of confirmed segments, the cap.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, statSync, truncateSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, statSync, truncateSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
@@ -9,7 +9,8 @@ import { Journal } from '../src/journal/journal.js';
 
 const ids = new ScanIdGenerator();
 const rec = (i: number): ScanRecord => ({ id: ids.next(Date.now()), at: Date.now(), clockSynced: true, verdict: i % 3 ? 'green' : 'red', reason: i % 3 ? 'ok' : 'expired', format: 'pass', source: 'serial', ms: 1.5, passId: `p${i}` });
-const dir = () => mkdtempSync(join(tmpdir(), 'chot-journal-'));
+const made: string[] = [];
+const dir = () => { const d = mkdtempSync(join(tmpdir(), 'chot-journal-')); made.push(d); return d; };
 const segs = (d: string) => readdirSync(d).filter((f) => f.endsWith('.log')).sort();
 
 test('scans survive a reopen; acked ones are no longer pending', () => {
@@ -98,4 +99,5 @@ test('group commit: flush() resolves after fdatasync; many appends share few fsy
   j.close();
 });
 
+test.after(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 test.run();

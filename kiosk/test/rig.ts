@@ -2,7 +2,7 @@
 // process started here is killed when the test file ends.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,9 @@ export function killAll(): void {
   children.clear();
 }
 process.on('exit', killAll);
+/** Every world's folder (keys, lists, hub data, kiosk state) goes when the test process ends, after its processes. */
+const worlds = new Set<string>();
+process.on('exit', () => { for (const d of worlds) { try { rmSync(d, { recursive: true, force: true }); } catch { /* a child still writing */ } } });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,6 +53,7 @@ export interface World {
 
 export function makeWorld(name: string): World {
   const dir = mkdtempSync(join(tmpdir(), `chot-${name}-`));
+  worlds.add(dir);
   const root = generateKeyPairSync('ed25519');
   const issuer = generateKeyPairSync('ed25519');
   const rootPub = join(dir, 'root.pub.pem');

@@ -1,7 +1,7 @@
 // The serial scanner on a real serial port: a socat pty pair stands in for a scanner in USB-COM mode.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialScanner } from '../src/scan/serial.js';
@@ -50,5 +50,5 @@ test('CR, LF, CRLF, split writes and garbage on a real pty; unplug and replug ar
   await p.close();
 });
 
-test.after(() => killAll());
+test.after(() => { killAll(); rmSync(dir, { recursive: true, force: true }); });
 test.run();

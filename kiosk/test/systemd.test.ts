@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHOT, kioskConfig, killAll, makeWorld, sleep, waitFor } from './rig.js';
@@ -23,6 +23,7 @@ test('systemd-analyze verify accepts both units, and refuses a broken one', () =
   writeFileSync(join(dir, 'chot-broken.service'), readFileSync(join(UNITS, 'chot-kiosk.service'), 'utf8').replace('Type=notify', 'Type=notifyy'));
   const bad = spawnSync('systemd-analyze', ['verify', join(dir, 'chot-broken.service')], { encoding: 'utf8' });
   assert.match(bad.stderr, /Type|notifyy/);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('the units harden the service but keep the scanner, GPIO and camera reachable', () => {
