@@ -3,22 +3,24 @@
 # Node.js 24 LTS (NodeSource, key fingerprint checked), libgpiod's tools, the chot user and its groups, the app
 # under /opt/chot, /etc/chot/kiosk.json, the time zone, time from the hub, a keyboard-mode scanner kept from the
 # desktop, the officer screen in Chromium on the desktop, the systemd unit. Run as root. Idempotent.
-#   sudo scripts/provision-kiosk.sh --id hcm-q1-001 --area 79/26734 --hub mqtts://hub.example.vn:8883 \
-#        --password-file kiosk.secret --root-key root.pub.pem [--ca hub-ca.pem] [--scanner /dev/ttyACM0] \
-#        [--tz Asia/Ho_Chi_Minh] [--desktop-user pi | --no-screen] [--dry-run]
+#   sudo scripts/provision-kiosk.sh --id hcm-q1-001 --area 79/26734 --hub-web https://hub.example.vn \
+#        --root-key root.pub.pem [--hub mqtts://hub.example.vn:8883 --password-file kiosk.secret] [--ca hub-ca.pem] \
+#        [--scanner /dev/ttyACM0] [--tz Asia/Ho_Chi_Minh] [--desktop-user pi | --no-screen] [--dry-run]
+# --hub-web pins the hub whose enrolment codes this kiosk accepts when it scans one (kiosk/README.md, Enrolment).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/provision-lib.sh
 . "$here/provision-lib.sh"
 
-ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" ID="" AREA="VN" HUB="" PASSWORD_FILE="" ROOT_KEY="" CA="" SCANNER="/dev/ttyACM0" SRC="$(dirname "$here")"
+ROOT="" DRY_RUN=0 NO_NPM=0 ARCH="" ID="" AREA="VN" HUB="" HUB_WEB="" PASSWORD_FILE="" ROOT_KEY="" CA="" SCANNER="/dev/ttyACM0" SRC="$(dirname "$here")"
 TZ_NAME="Asia/Ho_Chi_Minh" DESKTOP_USER="" SCREEN=1 SCREEN_URL="http://127.0.0.1:8080/"
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --id) ID="$2"; shift 2 ;;
     --area) AREA="$2"; shift 2 ;;
     --hub) HUB="$2"; shift 2 ;;
+    --hub-web) HUB_WEB="${2%/}"; shift 2 ;;          # the hub's web address: the only place a scanned enrolment code is redeemed
     --password-file) PASSWORD_FILE="$2"; shift 2 ;;
     --root-key) ROOT_KEY="$2"; shift 2 ;;
     --ca) CA="$2"; shift 2 ;;
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$ID" ]] || die "--id is required (the kiosk id from chot device add)"
 [[ "$ID" =~ ^[a-z0-9][a-z0-9-]{0,47}$ ]] || die "--id \"$ID\" must be 1-48 of a-z 0-9 -"
+[[ -z "$HUB_WEB" || "$HUB_WEB" =~ ^https?://[^[:space:]#?@\"]+$ ]] || die "--hub-web \"$HUB_WEB\" must be the hub's web address, like https://hub.example.vn or http://10.0.0.2:8090"
 [[ -n "$ROOT_KEY" && -r "$ROOT_KEY" ]] || die "--root-key must name the root authority's public key (root.pub.pem)"
 [[ -n "$ROOT" || "$(id -u)" == 0 ]] || die "run as root (sudo)"
 export ROOT DRY_RUN NO_NPM ARCH
@@ -50,17 +53,27 @@ install_file "$ROOT_KEY" /etc/chot/root.pub.pem 644
 [[ -z "$CA" ]] || install_file "$CA" /etc/chot/hub-ca.pem 644
 if [[ -n "$PASSWORD_FILE" ]]; then install_file "$PASSWORD_FILE" /etc/chot/kiosk.secret 640; fi
 hub_json=""
-if [[ -n "$HUB" ]]; then
-  hub_json=", \"hub\": { \"url\": \"$HUB\"${PASSWORD_FILE:+, \"passwordFile\": \"/etc/chot/kiosk.secret\"}${CA:+, \"ca\": \"/etc/chot/hub-ca.pem\"} }"
+if [[ -n "$HUB" || -n "$HUB_WEB" ]]; then
+  hub_fields="${HUB_WEB:+\"web\": \"$HUB_WEB\"}"
+  [[ -z "$HUB" ]] || hub_fields="${hub_fields:+$hub_fields, }\"url\": \"$HUB\"${PASSWORD_FILE:+, \"passwordFile\": \"/etc/chot/kiosk.secret\"}"
+  hub_json=", \"hub\": { $hub_fields${CA:+, \"ca\": \"/etc/chot/hub-ca.pem\"} }"
 fi
-write_file /etc/chot/kiosk.json 644 "{
+write_file /etc/chot/kiosk.json 640 "{
   \"kiosk\": { \"id\": \"$ID\", \"area\": \"$AREA\" },
   \"rootKey\": \"/etc/chot/root.pub.pem\",
   \"stateDir\": \"/var/lib/chot\",
   \"scanner\": { \"type\": \"$([[ "$SCANNER" == /dev/input/* ]] && echo hid || echo serial)\", \"path\": \"$SCANNER\" }$hub_json
 }"
-if [[ -n "$HUB" ]]; then
-  host="${HUB#*://}"; host="${host%%[:/]*}"
+# the config and the secret: root writes them, the kiosk's group reads them, nobody else (0640 root:chot)
+if [[ "${DRY_RUN:-0}" != 1 && "$(id -u)" == 0 ]]; then
+  chot_gid=$(awk -F: '$1 == "chot" { print $3 }' "${ROOT}/etc/group")
+  for f in /etc/chot/kiosk.json /etc/chot/kiosk.secret; do
+    [[ -f "${ROOT}$f" ]] || continue
+    chgrp "$chot_gid" "${ROOT}$f"; chmod 640 "${ROOT}$f"
+  done
+fi
+if [[ -n "$HUB" || -n "$HUB_WEB" ]]; then
+  host="${HUB:-$HUB_WEB}"; host="${host#*://}"; host="${host%%[:/]*}"
   write_file /etc/systemd/timesyncd.conf.d/chot.conf 644 "[Time]
 # the hub is the booth's time source (it runs an NTP server), pool servers as a fallback
 NTP=$host

@@ -110,6 +110,30 @@ test('--tz sets another time zone; a name that is not one is refused', () => {
   assert.match(bad.stderr, /--tz "Asia\/Sai_Gon_City" is not a time zone/);
 });
 
+test('--hub-web pins the hub a scanned enrolment code is redeemed at; the config and the secret are 0640 for the kiosk\'s group only; a bad address is refused', () => {
+  const root = bareRoot();
+  const secret = join(keyDir, 'kiosk.secret');
+  writeFileSync(secret, 'S'.repeat(43));
+  const r = run('provision-kiosk.sh', kioskArgs(root, ['--hub-web', 'https://hub.example.vn/', '--password-file', secret]));
+  assert.is(r.status, 0, r.stderr + r.stdout);
+  const cfg = checkConfig(JSON.parse(read(root, 'etc/chot/kiosk.json')), 'kiosk.json');
+  assert.equal([cfg.hub.web, cfg.hub.url, cfg.hub.passwordFile], ['https://hub.example.vn', 'mqtts://hub.example.vn:8883', '/etc/chot/kiosk.secret']);
+  const gid = Number(/^chot:x:(\d+):/m.exec(read(root, 'etc/group'))![1]);
+  for (const f of ['kiosk.json', 'kiosk.secret']) {
+    const st = statSync(join(root, 'etc', 'chot', f));
+    assert.equal([(st.mode & 0o777).toString(8), st.gid], ['640', gid], f);
+  }
+  // a booth enrolled later by scanning: only the pinned hub, no MQTT address yet
+  const web = bareRoot();
+  assert.is(run('provision-kiosk.sh', kioskArgs(web).filter((a, i, all) => a !== '--hub' && all[i - 1] !== '--hub').concat(['--hub-web', 'http://10.0.0.2:8090'])).status, 0);
+  assert.equal(checkConfig(JSON.parse(read(web, 'etc/chot/kiosk.json')), 'kiosk.json').hub.web, 'http://10.0.0.2:8090');
+  for (const bad of ['hub.example.vn', 'http://user:pw@hub.example.vn', 'https://hub.example.vn/?x=1', 'ftp://hub.example.vn']) {
+    const b = run('provision-kiosk.sh', kioskArgs(bareRoot(), ['--hub-web', bad]));
+    assert.is(b.status, 1, bad);
+    assert.match(b.stderr, /--hub-web ".*" must be the hub's web address/, bad);
+  }
+});
+
 test('the officer screen needs a desktop user: refused without one, --desktop-user names it, --no-screen skips it', () => {
   const root = bareRoot();
   writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
