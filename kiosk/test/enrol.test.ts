@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chot, killAll, makeWorld, pty, sleep, start, startHub, stop, waitFor, type Hub } from './rig.js';
@@ -201,6 +203,41 @@ test('an answer from the trusted address is checked field by field: anything a h
   const r = await enrol(cfg, `CHOTENROL1:${fake.url}#${TOKEN}`, { scanned: true });
   assert.equal([r.id, r.area, r.hub], ['owned', '01', 'mqtt://127.0.0.1:1883']);
   await fake.close();
+});
+
+test('over https the hub\'s certificate is checked against the pinned CA (hub.ca): another CA\'s certificate is refused, and an answer dropping TLS for MQTT too', async () => {
+  const dir = join(w.dir, 'tls');
+  mkdirSync(dir);
+  const ssl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'ignore', cwd: dir });
+  for (const ca of ['ca', 'other-ca']) ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=chot ${ca}`, '-keyout', `${ca}.key`, '-out', `${ca}.pem`);
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'hub.key', '-out', 'hub.csr');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', 'hub.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'hub.pem');
+  let answer: unknown = { ...TEMPTING(), hub: { url: 'mqtts://127.0.0.1:8883' } };
+  let hits = 0;
+  const server = createHttpsServer({ cert: readFileSync(join(dir, 'hub.pem')), key: readFileSync(join(dir, 'hub.key')) }, (req, res) => {
+    hits++;
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const code = `CHOTENROL1:${url}#${TOKEN}`;
+  const wrong = bareKiosk('wrong-ca', { hub: { web: url, ca: join(dir, 'other-ca.pem') } }, dir);
+  const before = readFileSync(wrong, 'utf8');
+  const e = await enrol(wrong, code, { scanned: true }).then(() => undefined, (x: unknown) => x);
+  assert.instance(e, EnrolFailed);
+  assert.match((e as Error).message, /cannot reach the hub at https:\/\/127\.0\.0\.1:\d+ \(.*certificate.*\); its certificate is checked against hub\.ca/);
+  assert.is(hits, 0, 'the token never reached a server the pinned CA does not vouch for');
+  assert.is(readFileSync(wrong, 'utf8'), before);
+  const right = bareKiosk('right-ca', { hub: { web: url, ca: join(dir, 'ca.pem') } }, dir);
+  answer = { ...TEMPTING(), hub: { url: 'mqtt://127.0.0.1:1883' } };
+  const plain = await enrol(right, code, { scanned: true }).then(() => undefined, (x: unknown) => x);
+  assert.match((plain as Error).message, /hub\.url "mqtt:\/\/127\.0\.0\.1:1883" is not encrypted while the hub was reached over https/);
+  answer = { ...TEMPTING(), hub: { url: 'mqtts://127.0.0.1:8883' } };
+  const r = await enrol(right, code, { scanned: true });
+  assert.equal([r.id, r.hub, r.web], ['owned', 'mqtts://127.0.0.1:8883', url]);
+  await new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); });
 });
 
 test.after(async () => { await stop(hub?.proc); killAll(); rmSync(w.dir, { recursive: true, force: true }); });
