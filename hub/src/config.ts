@@ -17,6 +17,7 @@ export interface HubConfig {
   http: { host: string; port: number; publicUrl?: string; emqxSecretFile?: string };
   store: { kind: 'sqlite' | 'postgres'; path?: string; url?: string };
   limits: { connectBurstPerSource: number; connectsPerMinutePerSource: number };
+  clones: { maxKmh: number };
   silentAfterSeconds: number;
 }
 
@@ -25,7 +26,7 @@ export class HubConfigError extends Error {}
 const validate = new Ajv({ useDefaults: true, strict: false }).compile(createRequire(import.meta.url)('../../../hub/config.schema.json') as object);
 
 export function checkHubConfig(doc: unknown, source = 'hub config'): HubConfig {
-  if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const k of ['mqtt', 'http', 'store', 'limits']) (doc as Record<string, unknown>)[k] ??= {};
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const k of ['mqtt', 'http', 'store', 'limits', 'clones']) (doc as Record<string, unknown>)[k] ??= {};
   if (!validate(doc)) throw new HubConfigError(formatSchemaError(validate.errors![0], doc, source));
   const c = doc as HubConfig;
   if (!!c.mqtt.cert !== !!c.mqtt.key) throw new HubConfigError(`${source}: mqtt.cert and mqtt.key go together: set both for TLS, or neither`);

@@ -32,7 +32,7 @@ export class DeviceAdmin {
    * Adds a kiosk and returns its secret (shown once, stored only hashed) and a one-time enrolment token that
    * expires after `tokenHours`.
    */
-  async add(id: string, area: string, tokenHours = 24): Promise<{ device: Device; secret: string; token: string }> {
+  async add(id: string, area: string, tokenHours = 24, where: { location?: { lat: number; lon: number }; site?: string } = {}): Promise<{ device: Device; secret: string; token: string }> {
     if (!KIOSK_ID_RE.test(id)) throw new Error(`checkpoint id ${JSON.stringify(id)} must be 1–48 of a-z 0-9 - (it is also the MQTT username)`);
     if (!isArea(area)) throw new Error(`area ${JSON.stringify(area)} is not an area code ("79", "79/26734" or "VN")`);
     const existing = await this.get(id);
@@ -44,6 +44,7 @@ export class DeviceAdmin {
       id, area, secret: hashKioskSecret(secret), createdAt: new Date().toISOString(),
       // a 128-bit random token needs no slow hash: nobody can guess it, and the hash keeps it off disk
       enrolment: { tokenHash: sha256(token), expiresAt: new Date(Date.now() + tokenHours * 3_600_000).toISOString() },
+      ...(where.location ? { location: where.location } : {}), ...(where.site ? { site: where.site } : {}),
     };
     // the broker first: a kiosk the store knows but the broker refuses would look enrolled and never connect
     await this.broker?.putKiosk(id, secret);

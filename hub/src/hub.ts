@@ -12,6 +12,7 @@ import { HubBroker, type BrokerPort } from './broker.js';
 import { ExternalBroker } from './external.js';
 import { Dynsec } from './dynsec.js';
 import { Ingest } from './ingest.js';
+import { CloneWatch } from './clones.js';
 import { reportFrom } from './figures.js';
 import { HubHttp, fleetOf, type HubView } from './http/server.js';
 import { openStore, type HubProcessRow, type HubStore, type KioskStatusRow } from './store/port.js';
@@ -27,6 +28,7 @@ export class Hub {
   http: HubHttp | null = null;
   broker!: BrokerPort;
   ingest!: Ingest;
+  clones!: CloneWatch;
   readonly credentials = new Credentials();
   admin: DeviceAdmin;
   /** hub processes alive now (external mode: every process sharing the store) */
@@ -61,10 +63,15 @@ export class Hub {
     await importFileStore(config.dataDir, store, config.timeZone, log);
     await this.prune();
     await this.reloadRegistry();
+    this.clones = new CloneWatch({
+      store, maxKmh: config.clones.maxKmh, log,
+      placeOf: (id) => { const d = this.credentials.device(id); return d?.location ? { site: d.site ?? d.id, ...d.location } : undefined; },
+    });
     this.ingest = new Ingest({
       store, timeZone: config.timeZone, retentionDays: config.retentionDays, log,
       ack: (kiosk, ids) => this.broker.ack(kiosk, ids),
       stored: () => { this.version++; },
+      committed: (scans) => void this.clones.check(scans),
     });
     if (config.mqtt.broker === 'external') {
       const m = config.mqtt;
@@ -175,6 +182,8 @@ export class Hub {
       totals: (day) => this.store.totals(day, ['scans', 'green', 'red']),
       fleet: () => fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds),
       processes: () => this.processes,
+      alerts: () => this.store.alerts(200),
+      decideAlert: (id, status, by) => this.store.decideAlert(id, status, by),
       store: () => ({ up: this.ingest.available, describe: this.store.describe, error: this.ingest.lastError }),
       check: (name, secret) => this.credentials.check(name, secret),
       device: (id) => this.credentials.device(id),

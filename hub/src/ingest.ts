@@ -47,6 +47,8 @@ export interface IngestOptions {
   ack: (kiosk: string, ids: string[]) => void;
   /** told of every commit that stored something (live counters) */
   stored?: (kiosk: string, n: number) => void;
+  /** told of every committed batch's scans, redeliveries included (clone detection: idempotent) */
+  committed?: (scans: StoredScan[]) => void;
   now?: () => number;
 }
 
@@ -120,6 +122,7 @@ export class Ingest {
       this.stats.duplicates += r.duplicates;
       // notify
       if (r.stored) this.o.stored?.(kiosk, r.stored);
+      this.o.committed?.(take);
     }
     // acknowledge: every id of the batch, refused ones too (they can never be taken)
     this.o.ack(kiosk, scans.map((s) => s.id));

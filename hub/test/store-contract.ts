@@ -168,6 +168,21 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     }
   });
 
+  t('sightings move only forward; an alert for one pair of scans is stored once; decisions are kept', async ({ h }) => {
+    const sg = (kiosk: string, at: number, scanId: string) => ({ holder: 'abcdef0123456789', passId: 'p1', kiosk, at, scanId });
+    await h.store.putSightings([sg('a', 2000, 's2')]);
+    await h.store.putSightings([sg('b', 1000, 's1')]);
+    assert.equal(await h.store.sightings(['abcdef0123456789', 'ffffffffffffffff']), [sg('a', 2000, 's2')]);
+    const alert = { holder: 'abcdef0123456789', passId: 'p1', first: sg('b', 1000, 's1'), second: sg('a', 2000, 's2'), km: 1140, kmh: Infinity };
+    assert.is(await h.store.addAlerts([alert]), 1);
+    assert.is(await h.store.addAlerts([alert]), 0, 'found again: the same alert');
+    const [row] = await h.store.alerts(10);
+    assert.equal([row.firstKiosk, row.secondKiosk, row.status, row.kmh, row.km], ['b', 'a', 'open', null, 1140]);
+    assert.is((await h.store.decideAlert(row.id, 'revoke', 'ops'))?.status, 'revoke');
+    assert.is((await h.store.alerts(10))[0].decidedBy, 'ops');
+    assert.is(await h.store.decideAlert(row.id + 1000, 'dismissed', 'ops'), undefined);
+  });
+
   t('ping answers while the database is there', async ({ h }) => {
     await h.store.ping();
   });

@@ -118,8 +118,9 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
   device: {
     add: {
       help: "a kiosk's credentials on the hub, and its one-time enrolment code",
-      usage: `chot device add --checkpoint ID --area CODE [--hub-web http://HUB:8090] [--qr FILE.png] [--token-hours 24] [--config /etc/chot/hub.json]
-  prints the kiosk's password once, and a one-time enrolment code as text (and as a QR image with --qr)`,
+      usage: `chot device add --checkpoint ID --area CODE [--at LAT,LON] [--site NAME] [--hub-web http://HUB:8090] [--qr FILE.png] [--token-hours 24] [--config /etc/chot/hub.json]
+  prints the kiosk's password once, and a one-time enrolment code as text (and as a QR image with --qr);
+  --at places the checkpoint (clone detection), --site groups the booths of one checkpoint`,
     },
     token: {
       help: 'a new one-time enrolment code for a kiosk',

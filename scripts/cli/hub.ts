@@ -66,9 +66,14 @@ export async function device(args: string[]): Promise<number> {
   const { values, positionals } = parse(rest, {
     config: { type: 'string' }, checkpoint: { type: 'string' }, area: { type: 'string' }, json: { type: 'boolean' },
     'hub-web': { type: 'string' }, qr: { type: 'string' }, 'token-hours': { type: 'string', default: '24' },
+    at: { type: 'string' }, site: { type: 'string' },
   }, DEVICE_USAGE);
   // usage errors before the store is opened, so a wrong command line creates nothing
   if (verb === 'add') { need(values.checkpoint, '--checkpoint', DEVICE_USAGE); need(values.area, '--area', DEVICE_USAGE); }
+  const { parseLatLon } = await import('../../hub/src/clones.js');
+  const location = values.at === undefined ? undefined : parseLatLon(values.at);
+  if (values.at !== undefined && !location) throw new UsageError(`--at ${JSON.stringify(values.at)} is not LAT,LON in decimal degrees (e.g. 10.7769,106.7009)\n${DEVICE_USAGE}`);
+  if (values.site !== undefined && !/^[a-z0-9][a-z0-9-]{0,47}$/.test(values.site)) throw new UsageError(`--site ${JSON.stringify(values.site)} must be 1–48 of a-z 0-9 -`);
   if ((verb === 'token' || verb === 'revoke') && positionals.length !== 1) throw new UsageError(`expected one device id, got ${positionals.length}\n${DEVICE_USAGE}`);
   const hours = Number(values['token-hours']);
   if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError(`--token-hours ${JSON.stringify(values['token-hours'])} must be more than 0 and at most 720`);
@@ -84,7 +89,7 @@ export async function device(args: string[]): Promise<number> {
   try {
     if (verb === 'add') {
       const id = need(values.checkpoint, '--checkpoint', DEVICE_USAGE);
-      const { device: d, secret, token } = await admin.add(id, need(values.area, '--area', DEVICE_USAGE), hours);
+      const { device: d, secret, token } = await admin.add(id, need(values.area, '--area', DEVICE_USAGE), hours, { location, site: values.site });
       console.log(JSON.stringify({ id: d.id, area: d.area, username: d.id, password: secret, ...(await enrolment(token)), note: 'shown once; the hub keeps only hashes. Either put the password in the kiosk config, or enrol the kiosk with the token (chot kiosk enrol, or scan the QR), which issues a new password' }));
       return 0;
     }

@@ -11,7 +11,7 @@ import { REASON_WORDS, localDay, provinceNames } from '../../../protocol/src/ind
 import { passRateText, reportCsv, type DayReport } from '../figures.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
-import type { Device } from '../store/port.js';
+import type { AlertRow, Device } from '../store/port.js';
 import type { IngestStats } from '../ingest.js';
 import { LoginGuard, RateLimit } from '../limits.js';
 import { Sessions } from './sessions.js';
@@ -25,6 +25,9 @@ export interface HubView {
   report(from: string, to: string): Promise<DayReport>;
   totals(day: string): Promise<Record<string, number>>;
   fleet(): FleetEntry[];
+  /** suspected clones, newest first; an operator's decision on one */
+  alerts(): Promise<AlertRow[]>;
+  decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined>;
   /** hub processes alive now */
   processes(): Array<{ id: string; info: string; startedAt: number; seenAt: number }>;
   store(): { up: boolean; describe: string; error: string | null };
@@ -99,6 +102,7 @@ export class HubHttp {
       this.set({ state: 'offline' }, f.filter((k) => !k.online && !k.revoked).length);
       this.set({ state: 'silent' }, f.filter((k) => k.silent).length);
     } });
+    new Gauge({ name: 'chot_clone_alerts_open', help: 'suspected clones waiting for an operator', registers: [this.metrics], async collect() { this.set((await hub.alerts().catch(() => [])).filter((a) => a.status === 'open').length); } });
     new Gauge({ name: 'chot_kiosk_backlog_scans', help: 'scans waiting in kiosk journals, fleet total', registers: [this.metrics], collect() { this.set(hub.fleet().reduce((a, k) => a + (k.backlog ?? 0), 0)); } });
   }
 
@@ -198,6 +202,14 @@ export class HubHttp {
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
     }
     if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet(), hubs: this.hub.processes() });
+    if (req.method === 'GET' && path === '/api/alerts') return this.json(res, 200, { alerts: (await this.hub.alerts()).map((a) => ({ ...a, kmh: a.kmh ?? 'same moment' })) });
+    const decide = /^\/api\/alerts\/(\d{1,12})\/(revoke|dismiss)$/.exec(path);
+    if (req.method === 'POST' && decide) {
+      const a = await this.hub.decideAlert(Number(decide[1]), decide[2] === 'revoke' ? 'revoke' : 'dismissed', user);
+      if (!a) return this.json(res, 404, { error: `no alert ${decide[1]}` });
+      this.log(`alerts: ${user} decided ${a.status} on alert ${a.id}${a.status === 'revoke' ? ': the pass goes into the next status list (chot status import --config)' : ''}`, 'warn');
+      return this.json(res, 200, a);
+    }
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
     return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });

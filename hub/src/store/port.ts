@@ -3,6 +3,7 @@
 // Exactly-once is the database's job: a scan's key is (kiosk, scan id), inserted with ON CONFLICT DO NOTHING, and
 // the figures are updated in the same transaction from the rows that were actually inserted.
 import type { ScanRecord } from '../../../protocol/src/index.js';
+import type { CloneAlert, Sighting } from '../clones.js';
 
 /** A scan as the hub keeps it: the kiosk's record, who sent it, when it arrived and where it counts. */
 export interface StoredScan extends ScanRecord {
@@ -35,6 +36,17 @@ export interface Device {
   revokedAt?: string;
   /** one-time enrolment token hash and expiry (see chot kiosk enrol) */
   enrolment?: { tokenHash: string; expiresAt: string; usedAt?: string };
+  /** the checkpoint this booth belongs to (booths of one site never raise a clone alert between them); default: id */
+  site?: string;
+  /** where the checkpoint is, decimal degrees (chot device add --at LAT,LON): clone detection needs it */
+  location?: { lat: number; lon: number };
+}
+
+/** A suspected clone as the store keeps it, with what an operator decided. */
+export interface AlertRow {
+  id: number; holder: string; passId: string | null;
+  firstKiosk: string; firstAt: number; firstScan: string; secondKiosk: string; secondAt: number; secondScan: string;
+  km: number; kmh: number | null; status: 'open' | 'revoke' | 'dismissed'; createdAt: number; decidedBy: string | null;
 }
 
 /** A kiosk's last status as some hub process received it (the fleet page, across hub processes). */
@@ -90,6 +102,17 @@ export interface HubStore {
   kioskStatuses(): Promise<KioskStatusRow[]>;
   /** This hub process is alive; returns every process seen since `since`. */
   heartbeat(row: HubProcessRow, since: number): Promise<HubProcessRow[]>;
+
+  /** The last sighting of each of these holders (clone detection). */
+  sightings(holders: string[]): Promise<Sighting[]>;
+  /** Records sightings; a holder's row moves only to a later scan. */
+  putSightings(rows: Sighting[]): Promise<void>;
+  /** Adds suspected clones; the same pair of scans is one alert however often it is found. Returns how many are new. */
+  addAlerts(alerts: CloneAlert[]): Promise<number>;
+  /** Alerts, newest first (at most `limit`). */
+  alerts(limit: number): Promise<AlertRow[]>;
+  /** An operator's decision on an alert: revoke the pass (in the next status list) or dismiss. */
+  decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined>;
 
   /** A named flag or value that survives restarts (file-store import done, schema notes). */
   getMeta(key: string): Promise<string | undefined>;

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
-import { StoreUnavailable, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
+import type { CloneAlert, Sighting } from '../clones.js';
+import { StoreUnavailable, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
 const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool'];
@@ -43,6 +44,9 @@ function wrap(where: string, e: unknown): Error {
   return Object.assign(new Error(`${where}: ${err.message} (${err.code})`), { code: err.code });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const pgAlert = (r: any): AlertRow => ({ id: Number(r.id), holder: r.holder, passId: r.pass_id, firstKiosk: r.first_kiosk, firstAt: Number(r.first_at), firstScan: r.first_scan, secondKiosk: r.second_kiosk, secondAt: Number(r.second_at), secondScan: r.second_scan, km: r.km, kmh: r.kmh, status: r.status, createdAt: Number(r.created_at), decidedBy: r.decided_by });
+
 export class PostgresStore implements HubStore {
   readonly describe: string;
   private readonly pool: pg.Pool;
@@ -76,6 +80,11 @@ CREATE TABLE IF NOT EXISTS devices (id text PRIMARY KEY, doc jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (name text PRIMARY KEY, doc jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE IF NOT EXISTS kiosk_status (kiosk text PRIMARY KEY, status text NOT NULL, seen_at bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS sightings (holder text PRIMARY KEY, pass_id text, kiosk text NOT NULL, at bigint NOT NULL, scan_id text NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+  id bigserial PRIMARY KEY, holder text NOT NULL, pass_id text, first_kiosk text NOT NULL, first_at bigint NOT NULL, first_scan text NOT NULL,
+  second_kiosk text NOT NULL, second_at bigint NOT NULL, second_scan text NOT NULL, km double precision NOT NULL, kmh double precision, status text NOT NULL,
+  created_at bigint NOT NULL, decided_by text, UNIQUE (first_scan, second_scan));
 CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`).catch((e: Error & { code?: string }) => {
       // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
       if (e.code !== '23505' && e.code !== '42P07') throw e;
@@ -304,6 +313,43 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
     await this.q(`INSERT INTO hub_processes VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen_at = excluded.seen_at`, [row.id, row.info, row.startedAt, row.seenAt]);
     return (await this.q<{ id: string; info: string; started_at: string; seen_at: string }>(`SELECT id, info, started_at, seen_at FROM hub_processes WHERE seen_at >= $1 ORDER BY id`, [since]))
       .rows.map((r) => ({ id: r.id, info: r.info, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
+  }
+
+  async sightings(holders: string[]): Promise<Sighting[]> {
+    if (!holders.length) return [];
+    const r = await this.q<{ holder: string; pass_id: string | null; kiosk: string; at: string; scan_id: string }>(`SELECT * FROM sightings WHERE holder = ANY($1)`, [holders]);
+    return r.rows.map((x) => ({ holder: x.holder, kiosk: x.kiosk, at: Number(x.at), scanId: x.scan_id, ...(x.pass_id !== null ? { passId: x.pass_id } : {}) }));
+  }
+
+  async putSightings(rows: Sighting[]): Promise<void> {
+    if (!rows.length) return;
+    // one row per holder (the latest), in one lock order
+    const last = new Map<string, Sighting>();
+    for (const r of rows) { const c = last.get(r.holder); if (!c || r.at > c.at) last.set(r.holder, r); }
+    const v = [...last.values()].sort((a, b) => (a.holder < b.holder ? -1 : 1));
+    await this.q(`INSERT INTO sightings SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[])
+      ON CONFLICT (holder) DO UPDATE SET pass_id = excluded.pass_id, kiosk = excluded.kiosk, at = excluded.at, scan_id = excluded.scan_id WHERE excluded.at > sightings.at`,
+    [v.map((r) => r.holder), v.map((r) => r.passId ?? null), v.map((r) => r.kiosk), v.map((r) => r.at), v.map((r) => r.scanId)]);
+  }
+
+  async addAlerts(alerts: CloneAlert[]): Promise<number> {
+    let n = 0;
+    for (const a of alerts) {
+      const r = await this.q(`INSERT INTO alerts (holder, pass_id, first_kiosk, first_at, first_scan, second_kiosk, second_at, second_scan, km, kmh, status, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11) ON CONFLICT (first_scan, second_scan) DO NOTHING`,
+      [a.holder, a.passId ?? null, a.first.kiosk, a.first.at, a.first.scanId, a.second.kiosk, a.second.at, a.second.scanId, a.km, Number.isFinite(a.kmh) ? a.kmh : null, Date.now()]);
+      n += r.rowCount ?? 0;
+    }
+    return n;
+  }
+
+  async alerts(limit: number): Promise<AlertRow[]> {
+    return (await this.q(`SELECT * FROM alerts ORDER BY id DESC LIMIT $1`, [limit])).rows.map(pgAlert);
+  }
+
+  async decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> {
+    const r = await this.q(`UPDATE alerts SET status = $1, decided_by = $2 WHERE id = $3 RETURNING *`, [status, by, id]);
+    return r.rows[0] ? pgAlert(r.rows[0]) : undefined;
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
-import type { Account, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
+import type { Account, AlertRow, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
+import type { CloneAlert, Sighting } from '../clones.js';
 
 interface Call { id: number; op: string; args: unknown[] }
 const port = parentPort!;
@@ -29,6 +30,11 @@ CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kiosk_status (kiosk TEXT PRIMARY KEY, status TEXT NOT NULL, seen_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sightings (holder TEXT PRIMARY KEY, pass_id TEXT, kiosk TEXT NOT NULL, at INTEGER NOT NULL, scan_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, holder TEXT NOT NULL, pass_id TEXT, first_kiosk TEXT NOT NULL, first_at INTEGER NOT NULL, first_scan TEXT NOT NULL,
+  second_kiosk TEXT NOT NULL, second_at INTEGER NOT NULL, second_scan TEXT NOT NULL, km REAL NOT NULL, kmh REAL, status TEXT NOT NULL,
+  created_at INTEGER NOT NULL, decided_by TEXT, UNIQUE (first_scan, second_scan));
 CREATE TABLE IF NOT EXISTS hub_processes (id TEXT PRIMARY KEY, info TEXT NOT NULL, started_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `);
 
@@ -52,6 +58,11 @@ const q = {
   statuses: db.prepare(`SELECT kiosk, status, seen_at AS seenAt FROM kiosk_status`),
   beat: db.prepare(`INSERT INTO hub_processes VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen_at = excluded.seen_at`),
   processes: db.prepare(`SELECT id, info, started_at AS startedAt, seen_at AS seenAt FROM hub_processes WHERE seen_at >= ? ORDER BY id`),
+  sighting: db.prepare(`SELECT holder, pass_id AS passId, kiosk, at, scan_id AS scanId FROM sightings WHERE holder = ?`),
+  putSighting: db.prepare(`INSERT INTO sightings VALUES (@holder, @passId, @kiosk, @at, @scanId) ON CONFLICT (holder) DO UPDATE SET pass_id = excluded.pass_id, kiosk = excluded.kiosk, at = excluded.at, scan_id = excluded.scan_id WHERE excluded.at > sightings.at`),
+  addAlert: db.prepare(`INSERT INTO alerts (holder, pass_id, first_kiosk, first_at, first_scan, second_kiosk, second_at, second_scan, km, kmh, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (first_scan, second_scan) DO NOTHING`),
+  alerts: db.prepare(`SELECT * FROM alerts ORDER BY id DESC LIMIT ?`),
+  decide: db.prepare(`UPDATE alerts SET status = ?, decided_by = ? WHERE id = ? RETURNING *`),
   bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
 };
 
@@ -64,6 +75,9 @@ function fromRow(r: Row): StoredScan {
   if (r.override) s.override = true;
   return s;
 }
+
+interface AlertDbRow { id: number; holder: string; pass_id: string | null; first_kiosk: string; first_at: number; first_scan: string; second_kiosk: string; second_at: number; second_scan: string; km: number; kmh: number | null; status: AlertRow['status']; created_at: number; decided_by: string | null }
+const alertRow = (r: AlertDbRow): AlertRow => ({ id: r.id, holder: r.holder, passId: r.pass_id, firstKiosk: r.first_kiosk, firstAt: r.first_at, firstScan: r.first_scan, secondKiosk: r.second_kiosk, secondAt: r.second_at, secondScan: r.second_scan, km: r.km, kmh: r.kmh, status: r.status, createdAt: r.created_at, decidedBy: r.decided_by });
 
 // group commit: every ingest waiting when the loop comes round goes into one transaction
 let pending: Array<{ id: number; scans: StoredScan[] }> = [];
@@ -143,6 +157,15 @@ const ops: Record<string, (...a: never[]) => unknown> = {
   putKioskStatuses: db.transaction((rows: KioskStatusRow[]) => { for (const r of rows) q.putStatus.run(r.kiosk, r.status, r.seenAt); }) as never,
   kioskStatuses: () => q.statuses.all(),
   heartbeat: (row: HubProcessRow, since: number) => { q.beat.run(row.id, row.info, row.startedAt, row.seenAt); return q.processes.all(since); },
+  sightings: (holders: string[]) => holders.map((h) => q.sighting.get(h) as Sighting | undefined).filter((x): x is Sighting => !!x).map((x) => (x.passId === null ? (({ passId: _p, ...r }) => r)(x) : x)),
+  putSightings: db.transaction((rows: Sighting[]) => { for (const r of rows) q.putSighting.run({ ...r, passId: r.passId ?? null }); }) as never,
+  addAlerts: db.transaction((alerts: CloneAlert[]) => {
+    let n = 0;
+    for (const a of alerts) n += q.addAlert.run(a.holder, a.passId ?? null, a.first.kiosk, a.first.at, a.first.scanId, a.second.kiosk, a.second.at, a.second.scanId, a.km, Number.isFinite(a.kmh) ? a.kmh : null, Date.now()).changes;
+    return n;
+  }) as never,
+  alerts: (limit: number) => (q.alerts.all(limit) as AlertDbRow[]).map(alertRow),
+  decideAlert: (id: number, status: string, by: string) => { const r = q.decide.get(status, by, id) as AlertDbRow | undefined; return r ? alertRow(r) : undefined; },
   getMeta: (key: string) => (q.getMeta.get(key) as { value: string } | undefined)?.value,
   setMeta: (key: string, value: string) => { q.setMeta.run(key, value); },
   // a write that must reach the disk: a full or read-only disk shows here, not only at the next scan

@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreUnavailable, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
+import type { CloneAlert, Sighting } from '../clones.js';
+import { StoreUnavailable, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const WORKER = new URL('./sqlite-worker.js', import.meta.url);
 
@@ -79,6 +80,11 @@ export class SqliteStore implements HubStore {
   putKioskStatuses(rows: KioskStatusRow[]): Promise<void> { return this.call('putKioskStatuses', rows); }
   kioskStatuses(): Promise<KioskStatusRow[]> { return this.call('kioskStatuses'); }
   heartbeat(row: HubProcessRow, since: number): Promise<HubProcessRow[]> { return this.call('heartbeat', row, since); }
+  sightings(holders: string[]): Promise<Sighting[]> { return this.call('sightings', holders); }
+  putSightings(rows: Sighting[]): Promise<void> { return this.call('putSightings', rows); }
+  addAlerts(alerts: CloneAlert[]): Promise<number> { return this.call('addAlerts', alerts); }
+  alerts(limit: number): Promise<AlertRow[]> { return this.call('alerts', limit); }
+  decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> { return this.call('decideAlert', id, status, by); }
   getMeta(key: string): Promise<string | undefined> { return this.call('getMeta', key); }
   setMeta(key: string, value: string): Promise<void> { return this.call('setMeta', key, value); }
   ping(): Promise<void> { return this.call('ping'); }
