@@ -46,6 +46,9 @@ async function waitLog(p: ChildProcess, re: RegExp, ms = 30_000): Promise<string
   });
 }
 
+/** Waits for a child to end (at once if it already has: a crashed hub must not hang the benchmark). */
+const exited = (p: ChildProcess) => new Promise<void>((res) => (p.exitCode !== null || p.signalCode !== null ? res() : p.once('exit', () => res())));
+
 const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function connectAll(n: number, port: number, auth: boolean): Promise<{ clients: MqttClient[]; seconds: number }> {
@@ -119,13 +122,14 @@ async function chotCase(kind: 'sqlite' | 'postgres', n: number, batches: number,
     return n;
   })() : Promise.resolve(0);
   const { clients, seconds: connectS } = await connectAll(n, port, true).catch((e) => { console.error(`connecting ${n} kiosks failed: ${e.message}\nhub log:\n${hubLog}`); throw e; });
+  hub.once('exit', (code, sig) => { if (sig !== 'SIGTERM') console.error(`bench:hub: the hub exited (${code ?? sig}) during the load:\n${hubLog}`); });
   const r = await load(clients, batches, size, true);
   stopAttack = true;
   const guesses = await flood;
   const mem = rss(hub.pid!);
   await Promise.all(clients.map((c) => c.endAsync()));
   hub.kill('SIGTERM');
-  await new Promise((res) => hub.on('exit', res));
+  await exited(hub);
   rmSync(dir, { recursive: true, force: true });
   return { broker: `chot hub, ${kind}${attack ? `, ${guesses} wrong-password CONNECTs meanwhile` : ''}`, case: label, connections: n, scans: r.scans, 'scans/s': r.scans / r.seconds, 'p50 ms': percentile(r.lat, 50), 'p99 ms': percentile(r.lat, 99), 'broker RSS MB': mem, 'connect s': connectS };
 }
@@ -142,7 +146,7 @@ async function mosquittoCase(n: number, batches: number, size: number, label: st
   const mem = rss(m.pid!);
   await Promise.all(clients.map((c) => c.endAsync()));
   m.kill('SIGTERM');
-  await new Promise((res) => m.on('exit', res));
+  await exited(m);
   rmSync(dir, { recursive: true, force: true });
   return { broker: 'mosquitto (no persistence, PUBACK only)', case: label, connections: n, scans: r.scans, 'scans/s': r.scans / r.seconds, 'p50 ms': percentile(r.lat, 50), 'p99 ms': percentile(r.lat, 99), 'broker RSS MB': mem, 'connect s': connectS };
 }
@@ -205,7 +209,7 @@ async function startupCase(kind: 'sqlite' | 'postgres', total: number): Promise<
   const startS = (performance.now() - t1) / 1000;
   const mem = rss(hub.pid!);
   hub.kill('SIGTERM');
-  await new Promise((res) => hub.on('exit', res));
+  await exited(hub);
   rmSync(dir, { recursive: true, force: true });
   return { store: kind, 'scans stored': total, 'fill s (scans/s)': `${fillS.toFixed(0)} (${Math.round(total / fillS)})`, 'start-up s': startS, 'hub RSS MB': mem };
 }
@@ -242,7 +246,7 @@ async function scaleCase(hubsN: number, n: number, batches: number, size: number
   const per = (ms: number) => Math.round((ms / r.scans) * 1000);
   const cpu = { hubs: hubs.map((p, k) => per(cpuMs([p.pid!]) - before.hubs[k])), broker: per(cpuMs([broker.pid()]) - before.broker), pg: per(cpuMs(pgs) - before.pg) };
   await Promise.all(clients.map((c) => c.endAsync()));
-  for (const p of hubs) { p.kill('SIGTERM'); await new Promise((res) => p.on('exit', res)); }
+  for (const p of hubs) { p.kill('SIGTERM'); await exited(p); }
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
   return { setup: `${hubsN} hub process${hubsN > 1 ? 'es' : ''} + mosquitto + postgres`, case: label, scans: r.scans, 'scans/s': r.scans / r.seconds, 'p50 ms': percentile(r.lat, 50), 'p99 ms': percentile(r.lat, 99),
