@@ -16,6 +16,7 @@ const RUN: Record<string, (args: string[]) => number | Promise<number>> = {
   hub: async (a) => (await import('./cli/hub.js')).hub(a),
   device: async (a) => (await import('./cli/hub.js')).device(a),
   account: async (a) => (await import('./cli/hub.js')).account(a),
+  programme: async (a) => (await import('./cli/programme.js')).programme(a),
 };
 
 const isHelp = (a: string) => a === '--help' || a === '-h';

@@ -21,6 +21,8 @@ export interface BrokerOptions {
   log: (line: string, level?: 'info' | 'warn' | 'error') => void;
   connectBurstPerSource?: number;
   connectsPerMinutePerSource?: number;
+  /** payout claims (kiosks' claim topic) */
+  payouts?: { handle(kiosk: string, payload: Buffer): Promise<void> };
 }
 
 export interface BrokerStats {
@@ -114,7 +116,7 @@ export class HubBroker implements BrokerPort {
         // only the hub publishes to the broadcast topics (signed lists come from its own files); accounts read
         if (!w || w.kind !== 'kiosk') return refuse('only kiosks publish, each under its own topics');
         const t = parseKioskTopic(packet.topic);
-        if (!t || t.kiosk !== w.id || (t.kind !== 'scans' && t.kind !== 'status')) return refuse(t && t.kiosk !== w.id ? `kiosk ${w.id} may not publish as kiosk ${t.kiosk}` : 'not a topic a kiosk publishes to');
+        if (!t || t.kiosk !== w.id || (t.kind !== 'scans' && t.kind !== 'status' && t.kind !== 'claim')) return refuse(t && t.kiosk !== w.id ? `kiosk ${w.id} may not publish as kiosk ${t.kiosk}` : 'not a topic a kiosk publishes to');
         packet.retain = false; // nothing a kiosk sends is kept for later subscribers
         if (t.kind === 'status') {
           const s = parseKioskStatus(packet.payload as Buffer);
@@ -126,6 +128,11 @@ export class HubBroker implements BrokerPort {
           }
           hub.online.set(w.id, { ...s.value, lastSeen: Date.now() });
           return done(null);
+        }
+        if (t.kind === 'claim') {
+          dropped.add(packet); // a claim is for the hub alone
+          if (!opts.payouts) return done(null);
+          return opts.payouts.handle(w.id, packet.payload as Buffer).then(() => done(null), (e: Error) => done(e));
         }
         const seen = hub.online.get(w.id);
         if (seen) seen.lastSeen = Date.now();
@@ -142,7 +149,7 @@ export class HubBroker implements BrokerPort {
         const broadcast = sub.topic.startsWith(topics.broadcastPrefix) && !/[#+]/.test(sub.topic);
         let ok: boolean;
         if (w.kind === 'doctor') ok = false;
-        else if (w.kind === 'kiosk') ok = broadcast || !!(t && t.kiosk === w.id && (t.kind === 'ack' || t.kind === 'config'));
+        else if (w.kind === 'kiosk') ok = broadcast || !!(t && t.kiosk === w.id && (t.kind === 'ack' || t.kind === 'config' || t.kind === 'claim-result'));
         // operators and services watch kiosk status and the lists; never $SYS, never a wildcard over everything
         else ok = broadcast || sub.topic === `${topics.kioskPrefix}+/status` || (!!t && t.kind === 'status');
         if (!ok) {

@@ -23,6 +23,8 @@ export function kioskAcls(id: string): Array<{ acltype: string; topic: string; a
   return [
     { acltype: 'publishClientSend', topic: topics.scans(id), allow: true, priority: 0 },
     { acltype: 'publishClientSend', topic: topics.status(id), allow: true, priority: 0 },
+    { acltype: 'publishClientSend', topic: topics.claim(id), allow: true, priority: 0 },
+    { acltype: 'subscribeLiteral', topic: topics.claimResult(id), allow: true, priority: 0 },
     { acltype: 'subscribeLiteral', topic: topics.ack(id), allow: true, priority: 0 },
     { acltype: 'subscribeLiteral', topic: topics.config(id), allow: true, priority: 0 },
     ...[topics.trust, topics.statusList, topics.statusDelta].map((t) => ({ acltype: 'subscribeLiteral', topic: t, allow: true, priority: 0 })),

@@ -21,6 +21,7 @@ export interface ExternalOptions {
   /** told of every valid kiosk status (saved to the store, for every hub process's fleet page) */
   status: (s: KioskStatus) => void;
   dynsec?: Dynsec;
+  payouts?: { handle(kiosk: string, payload: Buffer): Promise<void> };
 }
 
 /** Batches being committed by this process at most: past it a batch is not acknowledged and its kiosk resends. */
@@ -50,7 +51,7 @@ export class ExternalBroker implements BrokerPort {
     client.on('connect', () => {
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.o.log(`broker: connected to ${client.options.host}:${client.options.port} as ${this.o.username}; consuming $share/${this.o.group}/ scans and status`);
-      client.subscribe({ [`$share/${this.o.group}/${topics.kioskPrefix}+/scans`]: { qos: 1 }, [`$share/${this.o.group}/${topics.kioskPrefix}+/status`]: { qos: 1 } }, (err, granted) => {
+      client.subscribe({ [`$share/${this.o.group}/${topics.kioskPrefix}+/scans`]: { qos: 1 }, [`$share/${this.o.group}/${topics.kioskPrefix}+/status`]: { qos: 1 }, [`$share/${this.o.group}/${topics.kioskPrefix}+/claim`]: { qos: 1 } }, (err, granted) => {
         if (err || granted?.some((g) => g.qos > 2)) this.o.log(`broker: the shared subscriptions were refused (${err?.message ?? JSON.stringify(granted)}): give ${this.o.username} subscribe rights on $share/${this.o.group}/chot/v1/kiosk/+/scans and …/status`, 'error');
       });
     });
@@ -75,6 +76,7 @@ export class ExternalBroker implements BrokerPort {
       this.o.status(s.value);
       return;
     }
+    if (t.kind === 'claim') { this.o.payouts?.handle(t.kiosk, payload).catch(() => { /* no answer: the kiosk asks again */ }); return; }
     if (t.kind !== 'scans') return;
     if (this.inFlight >= MAX_IN_FLIGHT) { this.shed++; return; } // no ack: the kiosk sends it again
     this.inFlight++;

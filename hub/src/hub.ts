@@ -1,10 +1,10 @@
 // The hub: one place builds every part (store, credentials, ingest, broker, web side) and starts them in order;
 // stop() takes them down in reverse. The store is the truth; the broker, the ingest steps and the web side keep
 // nothing that a restart would miss.
-import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, watchFile, unwatchFile } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { localDay, topics } from '../../protocol/src/index.js';
+import { PROGRAMME_ID_RE, localDay, topics } from '../../protocol/src/index.js';
 import type { HubConfig } from './config.js';
 import { Credentials } from './credentials.js';
 import { DeviceAdmin } from './devices.js';
@@ -13,6 +13,7 @@ import { ExternalBroker } from './external.js';
 import { Dynsec } from './dynsec.js';
 import { Ingest } from './ingest.js';
 import { CloneWatch } from './clones.js';
+import { Payouts } from './payouts.js';
 import { reportFrom } from './figures.js';
 import { HubHttp, fleetOf, type HubView } from './http/server.js';
 import { openStore, type HubProcessRow, type HubStore, type KioskStatusRow } from './store/port.js';
@@ -29,6 +30,7 @@ export class Hub {
   broker!: BrokerPort;
   ingest!: Ingest;
   clones!: CloneWatch;
+  payouts!: Payouts;
   readonly credentials = new Credentials();
   admin: DeviceAdmin;
   /** hub processes alive now (external mode: every process sharing the store) */
@@ -73,6 +75,10 @@ export class Hub {
       stored: () => { this.version++; },
       committed: (scans) => void this.clones.check(scans),
     });
+    this.payouts = new Payouts({
+      store, log, wardOf: (id) => this.credentials.device(id)?.area,
+      reply: (_kiosk, topic, body) => this.broker.publish(topic, body),
+    });
     if (config.mqtt.broker === 'external') {
       const m = config.mqtt;
       const password = readFileSync(m.passwordFile!, 'utf8').trim();
@@ -80,12 +86,12 @@ export class Hub {
       const dynsec = m.dynsec ? await Dynsec.connect({ url: m.urls![0], username: m.username!, password, ca }) : undefined;
       if (dynsec) this.admin = new DeviceAdmin(store, dynsec);
       this.broker = new ExternalBroker(this.ingest, {
-        urls: m.urls!, username: m.username!, password, ca, group: m.shareGroup, log, dynsec,
+        urls: m.urls!, username: m.username!, password, ca, group: m.shareGroup, log, dynsec, payouts: this.payouts,
         status: (s) => { this.statusQueue.push({ kiosk: s.kiosk, status: JSON.stringify(s), seenAt: Date.now() }); },
       });
     } else {
       const embedded = await HubBroker.create(this.credentials, this.ingest, {
-        host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log, ...config.limits,
+        host: config.mqtt.host, port: config.mqtt.port, plain: config.mqtt.plain ?? !config.mqtt.cert, log, ...config.limits, payouts: this.payouts,
         tls: config.mqtt.cert && config.mqtt.key ? { port: config.mqtt.tlsPort, cert: config.mqtt.cert, key: config.mqtt.key } : undefined,
       });
       // Configs are sent when a kiosk subscribes to its config topic, not retained: aedes' in-memory persistence tests
@@ -113,6 +119,8 @@ export class Hub {
     const httpPort = await this.http.listen(config.http.host, config.http.port);
     this.ports = { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort };
     await this.publishLists();
+    await this.publishProgrammes();
+    this.timers.push(setInterval(() => void this.publishProgrammes().catch((e: Error) => log(`hub: programme lists: ${e.message}`, 'warn')), 3000));
     // chot device add / revoke / account add write the store, from any process: the registry version tells
     this.timers.push(setInterval(() => void this.reloadRegistry().catch((e: Error) => log(`hub: cannot read the devices from the store: ${e.message}`, 'warn')), 1000));
     this.timers.push(setInterval(() => void this.prune().catch((e: Error) => log(`hub: retention: ${e.message}`, 'warn')), 3_600_000));
@@ -183,6 +191,8 @@ export class Hub {
       fleet: () => fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds),
       processes: () => this.processes,
       alerts: () => this.store.alerts(200),
+      programmes: () => this.store.programmes(),
+      payoutFigures: (id) => this.store.payoutFigures(id),
       decideAlert: (id, status, by) => this.store.decideAlert(id, status, by),
       store: () => ({ up: this.ingest.available, describe: this.store.describe, error: this.ingest.lastError }),
       check: (name, secret) => this.credentials.check(name, secret),
@@ -194,6 +204,26 @@ export class Hub {
 
   listFiles(): string[] {
     return ['trust.cose', 'status.cose', 'status-delta.cose'].map((f) => join(this.config.dataDir, 'lists', f));
+  }
+
+  private programmeStamp = '';
+  /** Publishes each support programme's signed ward lists (dataDir/lists/programme/ID/WARD.cose), retained, when they change. */
+  async publishProgrammes(): Promise<void> {
+    const root = join(this.config.dataDir, 'lists', 'programme');
+    if (!existsSync(root)) return;
+    const files: Array<{ id: string; ward: string; path: string; mtime: number }> = [];
+    for (const id of readdirSync(root)) {
+      if (!PROGRAMME_ID_RE.test(id)) continue;
+      for (const f of readdirSync(join(root, id))) {
+        const m = /^(\d{2})_(\d{1,5})\.cose$/.exec(f);
+        if (m) files.push({ id, ward: `${m[1]}/${m[2]}`, path: join(root, id, f), mtime: statSync(join(root, id, f)).mtimeMs });
+      }
+    }
+    const stamp = files.map((f) => `${f.path}@${f.mtime}`).sort().join('|');
+    if (stamp === this.programmeStamp) return;
+    this.programmeStamp = stamp;
+    for (const f of files) await this.broker.publish(topics.programme(f.id, f.ward), new Uint8Array(readFileSync(f.path)), true);
+    this.log(`hub: published ${files.length} ward lists of support programmes`);
   }
 
   /** Publishes the signed lists found in dataDir/lists, retained, for every kiosk that connects. */

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
 import { counterDeltas, placeScan } from '../src/figures.js';
-import type { HubStore, StoredScan } from '../src/store/port.js';
+import type { HubStore, PayoutClaim, StoredScan } from '../src/store/port.js';
 
 export interface Harness {
   store: HubStore;
@@ -181,6 +181,36 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     assert.is((await h.store.decideAlert(row.id, 'revoke', 'ops'))?.status, 'revoke');
     assert.is((await h.store.alerts(10))[0].decidedBy, 'ops');
     assert.is(await h.store.decideAlert(row.id + 1000, 'dismissed', 'ops'), undefined);
+  });
+
+  t('payouts: one citizen is paid once in the whole country, whoever claims first; a retry learns its own claim won; refusals say why', async ({ h }) => {
+    const now = Date.parse('2021-09-15T09:00:00+07:00');
+    const p = { id: 'ho-tro-2021', name: 'Hỗ trợ COVID-19', amount: 1_500_000, validFrom: Date.parse('2021-09-01T00:00:00+07:00') / 1000, validUntil: Date.parse('2021-10-01T00:00:00+07:00') / 1000, version: 1 };
+    await h.store.putProgramme(p, [{ holder: 'aaaaaaaaaaaaaaaa', ward: '79/26734' }, { holder: 'bbbbbbbbbbbbbbbb', ward: '79/26734' }, { holder: 'cccccccccccccccc', ward: '01/00004' }]);
+    assert.equal((await h.store.programmes()).map((x) => x.id), ['ho-tro-2021']);
+    const other = await h.another();
+    try {
+      const claim = (kiosk: string, key: string, holder = 'aaaaaaaaaaaaaaaa', store = h.store, extra: Partial<PayoutClaim> = {}) =>
+        store.claim({ programme: p.id, holder, ward: '79/26734', kiosk, key, at: now, now, ...extra });
+      // two payout kiosks, two hub connections, the same citizen at the same moment
+      const [a, b] = await Promise.all([claim('ward-a', 'key-aaaaaaaaaaaaaaaa'), claim('ward-b', 'key-bbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaa', other)]);
+      const outcomes = [a.outcome, b.outcome].sort();
+      assert.equal(outcomes, ['already-paid', 'paid'], 'exactly one payment');
+      const winner = a.outcome === 'paid' ? { kiosk: 'ward-a', key: 'key-aaaaaaaaaaaaaaaa' } : { kiosk: 'ward-b', key: 'key-bbbbbbbbbbbbbbbb' };
+      const loser = a.outcome === 'paid' ? b : a;
+      assert.equal(loser.payment, { kiosk: winner.kiosk, at: now }, 'the refusal says where and when it was paid');
+      // the winner's reply was lost: it asks again with its key and learns its own claim succeeded
+      assert.equal(await claim(winner.kiosk, winner.key), { outcome: 'paid', amount: 1_500_000, payment: { kiosk: winner.kiosk, at: now } });
+      assert.is((await claim('ward-c', 'key-cccccccccccccccc', 'cccccccccccccccc')).outcome, 'other-ward');
+      assert.is((await claim('ward-c', 'key-dddddddddddddddd', 'dddddddddddddddd')).outcome, 'not-eligible');
+      assert.is((await claim('ward-c', 'key-eeeeeeeeeeeeeeee', 'bbbbbbbbbbbbbbbb', h.store, { programme: 'nothing' })).outcome, 'programme-unknown');
+      assert.is((await claim('ward-c', 'key-ffffffffffffffff', 'bbbbbbbbbbbbbbbb', h.store, { now: Date.parse('2021-10-02T00:00:00+07:00') })).outcome, 'programme-not-open');
+      const fig = await h.store.payoutFigures(p.id);
+      assert.equal(fig.map((r) => [r.ward, r.eligible, r.paid, r.amount]), [['01/00004', 1, 0, 0], ['79/26734', 2, 1, 1_500_000]]);
+      assert.equal(fig[1].refused, { 'already-paid': 1, 'other-ward': 1, 'not-eligible': 1, 'programme-not-open': 1 });
+    } finally {
+      await other.close();
+    }
   });
 
   t('ping answers while the database is there', async ({ h }) => {

@@ -24,6 +24,11 @@ export const topics = {
   ack: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/ack`,
   status: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/status`,
   config: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/config`,
+  /** A payout kiosk claims a payment here; the hub answers on claim-result. */
+  claim: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/claim`,
+  claimResult: (kiosk: string) => `${ROOT}/kiosk/${kiosk}/claim-result`,
+  /** A support programme's signed list for one ward (retained): a payout kiosk takes its own ward's. */
+  programme: (id: string, ward: string) => `${ROOT}/broadcast/programme/${id}/${ward}`,
   /** Signed trust list (COSE bytes), retained. */
   trust: `${ROOT}/broadcast/trust`,
   /** Signed full status list (COSE bytes), retained. */
@@ -34,14 +39,14 @@ export const topics = {
   broadcastPrefix: `${ROOT}/broadcast/`,
 } as const;
 
-export type KioskTopicKind = 'scans' | 'ack' | 'status' | 'config';
+export type KioskTopicKind = 'scans' | 'ack' | 'status' | 'config' | 'claim' | 'claim-result';
 
 export function parseKioskTopic(topic: string): { kiosk: string; kind: KioskTopicKind } | undefined {
   if (!topic.startsWith(topics.kioskPrefix)) return undefined;
   const rest = topic.slice(topics.kioskPrefix.length).split('/');
   if (rest.length !== 2 || !KIOSK_ID_RE.test(rest[0])) return undefined;
   const kind = rest[1];
-  if (kind !== 'scans' && kind !== 'ack' && kind !== 'status' && kind !== 'config') return undefined;
+  if (kind !== 'scans' && kind !== 'ack' && kind !== 'status' && kind !== 'config' && kind !== 'claim' && kind !== 'claim-result') return undefined;
   return { kiosk: rest[0], kind };
 }
 
@@ -91,6 +96,33 @@ export interface KioskConfigMessage {
   maxDeclarationAgeHours?: number;
 }
 
+/** A payout kiosk's claim: pay this holder under this programme, once in the whole country. */
+export interface ClaimRequest {
+  v: 1;
+  kiosk: string;
+  /** the kiosk's idempotency key: a retry after a lost reply carries the same key and learns its own claim won */
+  key: string;
+  programme: string;
+  holder: string;
+  passId?: string;
+  /** when the citizen was at the kiosk, ms */
+  at: number;
+  /** the officer on duty, where officers sign in */
+  officer?: string;
+}
+
+export type ClaimOutcome = 'paid' | 'already-paid' | 'not-eligible' | 'other-ward' | 'programme-unknown' | 'programme-not-open';
+
+export interface ClaimResult {
+  v: 1;
+  key: string;
+  outcome: ClaimOutcome;
+  /** the amount to hand over (paid), in đồng */
+  amount?: number;
+  /** where and when the payment was made (already-paid; or paid, for a retry) */
+  payment?: { kiosk: string; at: number };
+}
+
 export const MAX_BATCH = 200;
 
 const scanSchema = {
@@ -121,6 +153,23 @@ const SCHEMAS = {
   ack: {
     type: 'object', additionalProperties: false, required: ['v', 'ids', 't'],
     properties: { v: { const: 1 }, ids: { type: 'array', maxItems: MAX_BATCH, items: scanSchema.properties.id }, t: { type: 'integer', minimum: 0 } },
+  },
+  claim: {
+    type: 'object', additionalProperties: false, required: ['v', 'kiosk', 'key', 'programme', 'holder', 'at'],
+    properties: {
+      v: { const: 1 }, kiosk: { type: 'string', pattern: KIOSK_ID_RE.source }, key: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
+      programme: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }, holder: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+      passId: { type: 'string', maxLength: 128 }, at: { type: 'integer', minimum: 0, maximum: 2 ** 45 }, officer: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    },
+  },
+  claimResult: {
+    type: 'object', additionalProperties: false, required: ['v', 'key', 'outcome'],
+    properties: {
+      v: { const: 1 }, key: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
+      outcome: { enum: ['paid', 'already-paid', 'not-eligible', 'other-ward', 'programme-unknown', 'programme-not-open'] },
+      amount: { type: 'integer', minimum: 0 },
+      payment: { type: 'object', additionalProperties: false, required: ['kiosk', 'at'], properties: { kiosk: { type: 'string', pattern: KIOSK_ID_RE.source }, at: { type: 'integer', minimum: 0 } } },
+    },
   },
   kioskStatus: {
     type: 'object', additionalProperties: false, required: ['v', 'kiosk', 'online', 'at'],
@@ -168,3 +217,5 @@ export const parseScanBatch = (p: Uint8Array | string) => parseWith<ScanBatch>('
 export const parseAck = (p: Uint8Array | string) => parseWith<Ack>('ack', p);
 export const parseKioskStatus = (p: Uint8Array | string) => parseWith<KioskStatus>('kioskStatus', p);
 export const parseKioskConfig = (p: Uint8Array | string) => parseWith<KioskConfigMessage>('kioskConfig', p);
+export const parseClaim = (p: Uint8Array | string) => parseWith<ClaimRequest>('claim', p, 4096);
+export const parseClaimResult = (p: Uint8Array | string) => parseWith<ClaimResult>('claimResult', p, 4096);

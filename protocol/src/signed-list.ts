@@ -6,7 +6,7 @@ import { decodeCbor, encodeCbor, CborError, type CborKey, type CborValue } from 
 import { decodeSign1, encodeSign1, toBeSigned } from './cose.js';
 import { algOfKey, kidOf, spkiOf, verifyBytes } from './keys.js';
 
-export type ListKind = 'trust' | 'status' | 'status-delta';
+export type ListKind = 'trust' | 'status' | 'status-delta' | 'programme';
 export const K_KIND = 0;
 
 export class ListError extends Error {

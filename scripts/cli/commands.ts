@@ -135,6 +135,15 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
       usage: 'chot device revoke ID [--config /etc/chot/hub.json]',
     },
   },
+  programme: {
+    import: {
+      help: 'a support programme: who is eligible in which ward, signed per ward and written to the hub',
+      usage: `chot programme import ELIGIBLE.csv --id ID --name NAME --amount DONG --from ISO-TIME --until ISO-TIME --root ROOT.key.pem [--config /etc/chot/hub.json]
+  ELIGIBLE.csv: token,ward per line (holder token, ward code such as 79/26734). Signs one list per ward into the
+  hub's lists folder (the running hub publishes them for the payout kiosks) and replaces the programme's
+  eligibility in the hub's store; a bad line stops the import with its line number and nothing changes`,
+    },
+  },
   account: {
     add: {
       help: 'an operator (dashboard) or service (API) account on the hub',

@@ -3,7 +3,7 @@ import { parse, need, UsageError } from './usage.js';
 import { usageOf } from './commands.js';
 
 /** The hub's store, as the config names it (the hub may be running: SQLite and PostgreSQL both allow that). */
-async function openHubStore(configPath?: string) {
+export async function openHubStore(configPath?: string) {
   const { loadHubConfig, HubConfigError } = await import('../../hub/src/config.js');
   const { storeConfig } = await import('../../hub/src/hub.js');
   const { openStore } = await import('../../hub/src/store/port.js');

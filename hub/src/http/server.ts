@@ -11,7 +11,8 @@ import { REASON_WORDS, localDay, provinceNames } from '../../../protocol/src/ind
 import { passRateText, reportCsv, type DayReport } from '../figures.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
-import type { AlertRow, Device } from '../store/port.js';
+import type { AlertRow, Device, PayoutWardRow } from '../store/port.js';
+import type { Programme } from '../../../protocol/src/index.js';
 import type { IngestStats } from '../ingest.js';
 import { LoginGuard, RateLimit } from '../limits.js';
 import { Sessions } from './sessions.js';
@@ -28,6 +29,9 @@ export interface HubView {
   /** suspected clones, newest first; an operator's decision on one */
   alerts(): Promise<AlertRow[]>;
   decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined>;
+  /** support programmes and, per ward, their payouts */
+  programmes(): Promise<Programme[]>;
+  payoutFigures(programme: string): Promise<PayoutWardRow[]>;
   /** hub processes alive now */
   processes(): Array<{ id: string; info: string; startedAt: number; seenAt: number }>;
   store(): { up: boolean; describe: string; error: string | null };
@@ -64,6 +68,22 @@ export function fleetOf(devices: Device[], broker: { online: Map<string, { onlin
       clock: s?.clock, scanner: s?.scanner, camera: s?.camera,
     };
   });
+}
+
+/** A programme's payouts per ward, per province and nationwide, in the seed's form ("486,942 / 547,748 paid"). */
+export function payoutSummary(wards: PayoutWardRow[]) {
+  const provinces = new Map<string, { province: string; eligible: number; paid: number; amount: number }>();
+  let eligible = 0, paid = 0, amount = 0;
+  for (const w of wards) {
+    eligible += w.eligible; paid += w.paid; amount += w.amount;
+    const p = provinces.get(w.ward.slice(0, 2)) ?? { province: w.ward.slice(0, 2), eligible: 0, paid: 0, amount: 0 };
+    p.eligible += w.eligible; p.paid += w.paid; p.amount += w.amount;
+    provinces.set(p.province, p);
+  }
+  return {
+    nationwide: { eligible, paid, amount, text: `${paid.toLocaleString('en-US')} / ${eligible.toLocaleString('en-US')} paid` },
+    provinces: [...provinces.values()].sort((a, b) => a.province.localeCompare(b.province)), wards,
+  };
 }
 
 export class HubHttp {
@@ -202,6 +222,14 @@ export class HubHttp {
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
     }
     if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet(), hubs: this.hub.processes() });
+    if (req.method === 'GET' && (path === '/api/payouts' || path === '/api/payouts.csv')) {
+      const out = [];
+      for (const p of await this.hub.programmes()) out.push({ ...p, ...payoutSummary(await this.hub.payoutFigures(p.id)) });
+      if (path === '/api/payouts') return this.json(res, 200, { programmes: out });
+      const lines = [['programme', 'ward', 'province', 'eligible', 'paid', 'amount_vnd', 'refused_already_paid', 'refused_not_eligible', 'refused_other_ward', 'refused_not_open'].join(',')];
+      for (const p of out) for (const w of p.wards) lines.push([p.id, w.ward, w.ward.slice(0, 2), w.eligible, w.paid, w.amount, w.refused['already-paid'] ?? 0, w.refused['not-eligible'] ?? 0, w.refused['other-ward'] ?? 0, w.refused['programme-not-open'] ?? 0].join(','));
+      return this.send(res, 200, 'text/csv; charset=utf-8', lines.join('\n') + '\n', { 'Content-Disposition': 'attachment; filename="chot-payouts.csv"' });
+    }
     if (req.method === 'GET' && path === '/api/alerts') return this.json(res, 200, { alerts: (await this.hub.alerts()).map((a) => ({ ...a, kmh: a.kmh ?? 'same moment' })) });
     const decide = /^\/api\/alerts\/(\d{1,12})\/(revoke|dismiss)$/.exec(path);
     if (req.method === 'POST' && decide) {

@@ -2,7 +2,7 @@
 // the embedded default; PostgreSQL, for a national hub), and both pass one contract suite (hub/test/store-contract.ts).
 // Exactly-once is the database's job: a scan's key is (kiosk, scan id), inserted with ON CONFLICT DO NOTHING, and
 // the figures are updated in the same transaction from the rows that were actually inserted.
-import type { ScanRecord } from '../../../protocol/src/index.js';
+import type { ClaimOutcome, Programme, ScanRecord } from '../../../protocol/src/index.js';
 import type { CloneAlert, Sighting } from '../clones.js';
 
 /** A scan as the hub keeps it: the kiosk's record, who sent it, when it arrived and where it counts. */
@@ -41,6 +41,10 @@ export interface Device {
   /** where the checkpoint is, decimal degrees (chot device add --at LAT,LON): clone detection needs it */
   location?: { lat: number; lon: number };
 }
+
+export interface PayoutClaim { programme: string; holder: string; ward: string; kiosk: string; key: string; at: number; officer?: string; passId?: string; now: number }
+export interface ClaimDecision { outcome: ClaimOutcome; amount?: number; payment?: { kiosk: string; at: number } }
+export interface PayoutWardRow { ward: string; eligible: number; paid: number; amount: number; refused: Record<string, number> }
 
 /** A suspected clone as the store keeps it, with what an operator decided. */
 export interface AlertRow {
@@ -113,6 +117,15 @@ export interface HubStore {
   alerts(limit: number): Promise<AlertRow[]>;
   /** An operator's decision on an alert: revoke the pass (in the next status list) or dismiss. */
   decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined>;
+
+  /** A support programme and who is eligible where: the eligibility is replaced as a whole (a new version). */
+  putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void>;
+  programmes(): Promise<Programme[]>;
+  /** One claim, decided in one transaction: the first claim for (programme, holder) anywhere wins; a retry with the
+   * winner's key learns it won; any other claim is refused with where and when the payment was made. */
+  claim(c: PayoutClaim): Promise<ClaimDecision>;
+  /** Per ward of a programme: eligible, paid, amount paid, refusals by outcome. */
+  payoutFigures(programme: string): Promise<PayoutWardRow[]>;
 
   /** A named flag or value that survives restarts (file-store import done, schema notes). */
   getMeta(key: string): Promise<string | undefined>;

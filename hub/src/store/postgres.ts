@@ -8,7 +8,8 @@ import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
 import type { CloneAlert, Sighting } from '../clones.js';
-import { StoreUnavailable, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
+import type { Programme } from '../../../protocol/src/index.js';
+import { StoreUnavailable, type ClaimDecision, type PayoutClaim, type PayoutWardRow, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
 const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool'];
@@ -85,6 +86,11 @@ CREATE TABLE IF NOT EXISTS alerts (
   id bigserial PRIMARY KEY, holder text NOT NULL, pass_id text, first_kiosk text NOT NULL, first_at bigint NOT NULL, first_scan text NOT NULL,
   second_kiosk text NOT NULL, second_at bigint NOT NULL, second_scan text NOT NULL, km double precision NOT NULL, kmh double precision, status text NOT NULL,
   created_at bigint NOT NULL, decided_by text, UNIQUE (first_scan, second_scan));
+CREATE TABLE IF NOT EXISTS programmes (id text PRIMARY KEY, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS eligible (programme text NOT NULL, holder text NOT NULL, ward text NOT NULL, PRIMARY KEY (programme, holder));
+CREATE TABLE IF NOT EXISTS payouts (programme text NOT NULL, holder text NOT NULL, ward text NOT NULL, kiosk text NOT NULL, claim_key text NOT NULL,
+  at bigint NOT NULL, amount bigint NOT NULL, officer text, pass_id text, committed_at bigint NOT NULL, PRIMARY KEY (programme, holder));
+CREATE TABLE IF NOT EXISTS payout_refusals (programme text NOT NULL, ward text NOT NULL, outcome text NOT NULL, n bigint NOT NULL, PRIMARY KEY (programme, ward, outcome));
 CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`).catch((e: Error & { code?: string }) => {
       // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
       if (e.code !== '23505' && e.code !== '42P07') throw e;
@@ -350,6 +356,72 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
   async decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> {
     const r = await this.q(`UPDATE alerts SET status = $1, decided_by = $2 WHERE id = $3 RETURNING *`, [status, by, id]);
     return r.rows[0] ? pgAlert(r.rows[0]) : undefined;
+  }
+
+  async putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void> {
+    const client = await this.pool.connect().catch((e) => { throw wrap(this.describe, e); });
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO programmes VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, [p.id, JSON.stringify(p)]);
+      await client.query(`DELETE FROM eligible WHERE programme = $1`, [p.id]);
+      for (let i = 0; i < eligible.length; i += 50_000) {
+        const part = eligible.slice(i, i + 50_000);
+        await client.query(`INSERT INTO eligible SELECT $1, h, w FROM unnest($2::text[], $3::text[]) AS x(h, w) ON CONFLICT DO NOTHING`, [p.id, part.map((e) => e.holder), part.map((e) => e.ward)]);
+      }
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw wrap(this.describe, e);
+    } finally { client.release(); }
+  }
+
+  async programmes(): Promise<Programme[]> {
+    return (await this.q<{ doc: Programme }>(`SELECT doc FROM programmes ORDER BY id`)).rows.map((r) => r.doc);
+  }
+
+  async claim(c: PayoutClaim): Promise<ClaimDecision> {
+    const client = await this.pool.connect().catch((e) => { throw wrap(this.describe, e); });
+    try {
+      await client.query('BEGIN');
+      const refuse = async (outcome: ClaimDecision['outcome'], extra: Partial<ClaimDecision> = {}): Promise<ClaimDecision> => {
+        await client.query(`INSERT INTO payout_refusals VALUES ($1, $2, $3, 1) ON CONFLICT (programme, ward, outcome) DO UPDATE SET n = payout_refusals.n + 1`, [c.programme, c.ward, outcome]);
+        return { outcome, ...extra };
+      };
+      const decide = async (): Promise<ClaimDecision> => {
+        const doc = (await client.query<{ doc: Programme }>(`SELECT doc FROM programmes WHERE id = $1`, [c.programme])).rows[0]?.doc;
+        if (!doc) return refuse('programme-unknown');
+        const payment = async () => (await client.query<{ kiosk: string; claim_key: string; at: string; amount: string }>(`SELECT kiosk, claim_key, at, amount FROM payouts WHERE programme = $1 AND holder = $2`, [c.programme, c.holder])).rows[0];
+        const before = await payment();
+        // a retry of a claim that already won is answered as it was (the money was handed over)
+        if (before && before.claim_key === c.key) return { outcome: 'paid', amount: Number(before.amount), payment: { kiosk: before.kiosk, at: Number(before.at) } };
+        if (c.now < doc.validFrom * 1000 || c.now > doc.validUntil * 1000) return refuse('programme-not-open');
+        const ward = (await client.query<{ ward: string }>(`SELECT ward FROM eligible WHERE programme = $1 AND holder = $2`, [c.programme, c.holder])).rows[0]?.ward;
+        if (!ward) return refuse('not-eligible');
+        if (ward !== c.ward) return refuse('other-ward');
+        // two kiosks at once: the unique key makes one insert wait for the other's commit, then do nothing
+        const ins = await client.query(`INSERT INTO payouts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (programme, holder) DO NOTHING`,
+          [c.programme, c.holder, c.ward, c.kiosk, c.key, c.at, doc.amount, c.officer ?? null, c.passId ?? null, c.now]);
+        if (ins.rowCount) return { outcome: 'paid', amount: doc.amount, payment: { kiosk: c.kiosk, at: c.at } };
+        const other = (await payment())!;
+        if (other.claim_key === c.key) return { outcome: 'paid', amount: Number(other.amount), payment: { kiosk: other.kiosk, at: Number(other.at) } };
+        return refuse('already-paid', { payment: { kiosk: other.kiosk, at: Number(other.at) } });
+      };
+      const d = await decide();
+      await client.query('COMMIT');
+      return d;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw wrap(this.describe, e);
+    } finally { client.release(); }
+  }
+
+  async payoutFigures(programme: string): Promise<PayoutWardRow[]> {
+    const rows = new Map<string, PayoutWardRow>();
+    const row = (ward: string) => { let r = rows.get(ward); if (!r) rows.set(ward, (r = { ward, eligible: 0, paid: 0, amount: 0, refused: {} })); return r; };
+    for (const r of (await this.q<{ ward: string; n: string }>(`SELECT ward, COUNT(*) AS n FROM eligible WHERE programme = $1 GROUP BY ward`, [programme])).rows) row(r.ward).eligible = Number(r.n);
+    for (const r of (await this.q<{ ward: string; n: string; amount: string }>(`SELECT ward, COUNT(*) AS n, SUM(amount) AS amount FROM payouts WHERE programme = $1 GROUP BY ward`, [programme])).rows) Object.assign(row(r.ward), { paid: Number(r.n), amount: Number(r.amount) });
+    for (const r of (await this.q<{ ward: string; outcome: string; n: string }>(`SELECT ward, outcome, n FROM payout_refusals WHERE programme = $1`, [programme])).rows) row(r.ward).refused[r.outcome] = Number(r.n);
+    return [...rows.values()].sort((a, b) => a.ward.localeCompare(b.ward));
   }
 
   async getMeta(key: string): Promise<string | undefined> {

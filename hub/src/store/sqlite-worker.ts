@@ -6,8 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
-import type { Account, AlertRow, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
+import type { ClaimDecision, PayoutClaim, PayoutWardRow, Account, AlertRow, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 import type { CloneAlert, Sighting } from '../clones.js';
+import type { Programme } from '../../../protocol/src/index.js';
 
 interface Call { id: number; op: string; args: unknown[] }
 const port = parentPort!;
@@ -35,6 +36,11 @@ CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, holder TEXT NOT NULL, pass_id TEXT, first_kiosk TEXT NOT NULL, first_at INTEGER NOT NULL, first_scan TEXT NOT NULL,
   second_kiosk TEXT NOT NULL, second_at INTEGER NOT NULL, second_scan TEXT NOT NULL, km REAL NOT NULL, kmh REAL, status TEXT NOT NULL,
   created_at INTEGER NOT NULL, decided_by TEXT, UNIQUE (first_scan, second_scan));
+CREATE TABLE IF NOT EXISTS programmes (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS eligible (programme TEXT NOT NULL, holder TEXT NOT NULL, ward TEXT NOT NULL, PRIMARY KEY (programme, holder)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payouts (programme TEXT NOT NULL, holder TEXT NOT NULL, ward TEXT NOT NULL, kiosk TEXT NOT NULL, claim_key TEXT NOT NULL,
+  at INTEGER NOT NULL, amount INTEGER NOT NULL, officer TEXT, pass_id TEXT, committed_at INTEGER NOT NULL, PRIMARY KEY (programme, holder)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payout_refusals (programme TEXT NOT NULL, ward TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (programme, ward, outcome)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hub_processes (id TEXT PRIMARY KEY, info TEXT NOT NULL, started_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);
 `);
 
@@ -63,6 +69,18 @@ const q = {
   addAlert: db.prepare(`INSERT INTO alerts (holder, pass_id, first_kiosk, first_at, first_scan, second_kiosk, second_at, second_scan, km, kmh, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (first_scan, second_scan) DO NOTHING`),
   alerts: db.prepare(`SELECT * FROM alerts ORDER BY id DESC LIMIT ?`),
   decide: db.prepare(`UPDATE alerts SET status = ?, decided_by = ? WHERE id = ? RETURNING *`),
+  putProgramme: db.prepare(`INSERT INTO programmes VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`),
+  programme: db.prepare(`SELECT doc FROM programmes WHERE id = ?`),
+  programmes: db.prepare(`SELECT doc FROM programmes ORDER BY id`),
+  dropEligible: db.prepare(`DELETE FROM eligible WHERE programme = ?`),
+  addEligible: db.prepare(`INSERT INTO eligible VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+  eligibleWard: db.prepare(`SELECT ward FROM eligible WHERE programme = ? AND holder = ?`),
+  pay: db.prepare(`INSERT INTO payouts VALUES (@programme, @holder, @ward, @kiosk, @key, @at, @amount, @officer, @passId, @now) ON CONFLICT (programme, holder) DO NOTHING`),
+  payment: db.prepare(`SELECT kiosk, claim_key AS key, at, amount FROM payouts WHERE programme = ? AND holder = ?`),
+  refuse: db.prepare(`INSERT INTO payout_refusals VALUES (?, ?, ?, 1) ON CONFLICT (programme, ward, outcome) DO UPDATE SET n = n + 1`),
+  eligibleByWard: db.prepare(`SELECT ward, COUNT(*) AS n FROM eligible WHERE programme = ? GROUP BY ward`),
+  paidByWard: db.prepare(`SELECT ward, COUNT(*) AS n, SUM(amount) AS amount FROM payouts WHERE programme = ? GROUP BY ward`),
+  refusedByWard: db.prepare(`SELECT ward, outcome, n FROM payout_refusals WHERE programme = ?`),
   bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
 };
 
@@ -78,6 +96,25 @@ function fromRow(r: Row): StoredScan {
 
 interface AlertDbRow { id: number; holder: string; pass_id: string | null; first_kiosk: string; first_at: number; first_scan: string; second_kiosk: string; second_at: number; second_scan: string; km: number; kmh: number | null; status: AlertRow['status']; created_at: number; decided_by: string | null }
 const alertRow = (r: AlertDbRow): AlertRow => ({ id: r.id, holder: r.holder, passId: r.pass_id, firstKiosk: r.first_kiosk, firstAt: r.first_at, firstScan: r.first_scan, secondKiosk: r.second_kiosk, secondAt: r.second_at, secondScan: r.second_scan, km: r.km, kmh: r.kmh, status: r.status, createdAt: r.created_at, decidedBy: r.decided_by });
+
+// one claim, one transaction (immediate: the write lock first, so two claims are decided one after the other)
+const claimTx = db.transaction((c: PayoutClaim): ClaimDecision => {
+  const doc = q.programme.get(c.programme) as { doc: string } | undefined;
+  const refuse = (outcome: ClaimDecision['outcome'], extra: Partial<ClaimDecision> = {}): ClaimDecision => { q.refuse.run(c.programme, c.ward, outcome); return { outcome, ...extra }; };
+  if (!doc) return refuse('programme-unknown');
+  const p = JSON.parse(doc.doc) as Programme;
+  const ward = (q.eligibleWard.get(c.programme, c.holder) as { ward: string } | undefined)?.ward;
+  const mine = () => { const x = q.payment.get(c.programme, c.holder) as { kiosk: string; key: string; at: number; amount: number } | undefined; return x && x.key === c.key ? x : undefined; };
+  // a retry of a claim that already won is answered as it was, whatever has changed since (the money was handed over)
+  const won = mine();
+  if (won) return { outcome: 'paid', amount: won.amount, payment: { kiosk: won.kiosk, at: won.at } };
+  if (c.now < p.validFrom * 1000 || c.now > p.validUntil * 1000) return refuse('programme-not-open');
+  if (!ward) return refuse('not-eligible');
+  if (ward !== c.ward) return refuse('other-ward');
+  if (q.pay.run({ ...c, amount: p.amount, officer: c.officer ?? null, passId: c.passId ?? null }).changes) return { outcome: 'paid', amount: p.amount, payment: { kiosk: c.kiosk, at: c.at } };
+  const other = q.payment.get(c.programme, c.holder) as { kiosk: string; at: number };
+  return refuse('already-paid', { payment: { kiosk: other.kiosk, at: other.at } });
+});
 
 // group commit: every ingest waiting when the loop comes round goes into one transaction
 let pending: Array<{ id: number; scans: StoredScan[] }> = [];
@@ -166,6 +203,21 @@ const ops: Record<string, (...a: never[]) => unknown> = {
   }) as never,
   alerts: (limit: number) => (q.alerts.all(limit) as AlertDbRow[]).map(alertRow),
   decideAlert: (id: number, status: string, by: string) => { const r = q.decide.get(status, by, id) as AlertDbRow | undefined; return r ? alertRow(r) : undefined; },
+  putProgramme: db.transaction((p: Programme, eligible: Array<{ holder: string; ward: string }>) => {
+    q.putProgramme.run(p.id, JSON.stringify(p));
+    q.dropEligible.run(p.id);
+    for (const e of eligible) q.addEligible.run(p.id, e.holder, e.ward);
+  }) as never,
+  programmes: () => (q.programmes.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Programme),
+  claim: (c: PayoutClaim) => claimTx.immediate(c),
+  payoutFigures: (programme: string) => {
+    const rows = new Map<string, PayoutWardRow>();
+    const row = (ward: string) => { let r = rows.get(ward); if (!r) rows.set(ward, (r = { ward, eligible: 0, paid: 0, amount: 0, refused: {} })); return r; };
+    for (const r of q.eligibleByWard.all(programme) as Array<{ ward: string; n: number }>) row(r.ward).eligible = r.n;
+    for (const r of q.paidByWard.all(programme) as Array<{ ward: string; n: number; amount: number }>) Object.assign(row(r.ward), { paid: r.n, amount: r.amount });
+    for (const r of q.refusedByWard.all(programme) as Array<{ ward: string; outcome: string; n: number }>) row(r.ward).refused[r.outcome] = r.n;
+    return [...rows.values()].sort((a, b) => a.ward.localeCompare(b.ward));
+  },
   getMeta: (key: string) => (q.getMeta.get(key) as { value: string } | undefined)?.value,
   setMeta: (key: string, value: string) => { q.setMeta.run(key, value); },
   // a write that must reach the disk: a full or read-only disk shows here, not only at the next scan

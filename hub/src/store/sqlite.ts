@@ -6,7 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CloneAlert, Sighting } from '../clones.js';
-import { StoreUnavailable, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
+import type { Programme } from '../../../protocol/src/index.js';
+import { StoreUnavailable, type ClaimDecision, type PayoutClaim, type PayoutWardRow, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const WORKER = new URL('./sqlite-worker.js', import.meta.url);
 
@@ -85,6 +86,10 @@ export class SqliteStore implements HubStore {
   addAlerts(alerts: CloneAlert[]): Promise<number> { return this.call('addAlerts', alerts); }
   alerts(limit: number): Promise<AlertRow[]> { return this.call('alerts', limit); }
   decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> { return this.call('decideAlert', id, status, by); }
+  putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void> { return this.call('putProgramme', p, eligible); }
+  programmes(): Promise<Programme[]> { return this.call('programmes'); }
+  claim(c: PayoutClaim): Promise<ClaimDecision> { return this.call('claim', c); }
+  payoutFigures(programme: string): Promise<PayoutWardRow[]> { return this.call('payoutFigures', programme); }
   getMeta(key: string): Promise<string | undefined> { return this.call('getMeta', key); }
   setMeta(key: string, value: string): Promise<void> { return this.call('setMeta', key, value); }
   ping(): Promise<void> { return this.call('ping'); }
