@@ -253,7 +253,36 @@ async function scaleCase(hubsN: number, n: number, batches: number, size: number
     'CPU ms / 1k scans: hubs': cpu.hubs.join(' + '), 'mosquitto': cpu.broker, 'postgres': cpu.pg };
 }
 
+/** Why the SQLite writer is a worker thread: a durable commit in the main thread blocks its event loop. */
+async function mainThreadCommit(): Promise<Row> {
+  const { default: Database } = await import('better-sqlite3');
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const dir = mkdtempSync(join(tmpdir(), 'chot-bench-eld-'));
+  const db = new Database(join(dir, 'x.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE s (k TEXT, id TEXT, v TEXT, PRIMARY KEY (k, id)) WITHOUT ROWID');
+  const ins = db.prepare('INSERT INTO s VALUES (?, ?, ?)');
+  const tx = db.transaction((rows: string[][]) => { for (const r of rows) ins.run(...r); });
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const commits: number[] = [];
+  for (let n = 0; n < 500; n++) {
+    const rows = Array.from({ length: 100 }, (_, i) => [`k${n % 50}`, String(n * 100 + i).padStart(12, '0'), 'x'.repeat(200)]);
+    const t = performance.now();
+    tx(rows);
+    commits.push(performance.now() - t);
+    await new Promise((r) => setImmediate(r));
+  }
+  h.disable();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  commits.sort((a, b) => a - b);
+  return { measure: '500 commits of 100 scans, WAL, synchronous=FULL', 'commit p50 ms': percentile(commits, 50), 'commit p99 ms': percentile(commits, 99), 'event-loop delay p99 ms': h.percentile(99) / 1e6, 'max ms': h.max / 1e6 };
+}
+
 const rows: Row[] = [];
+printTable('SQLite commit in the main thread (why the hub commits in a worker thread)', [await mainThreadCommit()]);
 console.log(`# chot hub benchmark: ${KIOSKS} kiosks, then ${CONNECTIONS} connections (node ${process.version})`);
 for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
 rows.push(await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
