@@ -122,7 +122,7 @@ async function chotCase(kind: 'sqlite' | 'postgres', n: number, batches: number,
     return n;
   })() : Promise.resolve(0);
   const { clients, seconds: connectS } = await connectAll(n, port, true).catch((e) => { console.error(`connecting ${n} kiosks failed: ${e.message}\nhub log:\n${hubLog}`); throw e; });
-  hub.once('exit', (code, sig) => { if (sig !== 'SIGTERM') console.error(`bench:hub: the hub exited (${code ?? sig}) during the load:\n${hubLog}`); });
+  hub.once('exit', (code, sig) => { if (code !== 0 && sig !== 'SIGTERM') console.error(`bench:hub: the hub exited (${code ?? sig}) during the load:\n${hubLog}`); });
   const r = await load(clients, batches, size, true);
   stopAttack = true;
   const guesses = await flood;
