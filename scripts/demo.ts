@@ -13,11 +13,9 @@ import {
 } from '../protocol/src/index.js';
 import { Hub } from '../hub/src/hub.js';
 import { checkHubConfig } from '../hub/src/config.js';
-import { Kiosk } from '../kiosk/src/kiosk.js';
 import { checkConfig } from '../kiosk/src/config.js';
-import { SimGpio } from '../kiosk/src/gpio/sim.js';
+import { buildKiosk, serveScreen } from '../kiosk/src/main.js';
 import { SimSource } from '../kiosk/src/scan/source.js';
-import { OfficerScreen } from '../kiosk/src/screen/server.js';
 import { corpusDir, missingCorpus } from '../lib/corpora.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, every: { type: 'string', default: '700' }, quiet: { type: 'boolean' } }, strict: true });
@@ -56,18 +54,21 @@ const operator = await hub.admin.addAccount('demo', 'operator');
 await hub.reloadRegistry();
 const ntp = join(dir, 'ntp-synchronized');
 writeFileSync(ntp, ''); // the demo machine's clock is trusted
+// each kiosk built by the booth program's own builder, with the simulated GPIO its config names and a scanner
+// the demo types into; its uplink is the real one, to the hub above
 const kiosks = await Promise.all(booths.map(async (b, i) => {
   const scanner = new SimSource();
-  const gpio = new SimGpio();
   const config = checkConfig({
     kiosk: { id: b.id, area: b.area, debounceMs: 1000 }, rootKey: rootPub, stateDir: join(dir, `kiosk-${b.id}`),
     hub: { url: `mqtt://127.0.0.1:${hub.ports.mqtt}`, password: secrets[i], heartbeatSeconds: 5 }, scanner: { type: 'sim' },
-    gpio: { driver: 'sim', greenMs: 400, relayMs: 200, redFlashMs: 400 }, clock: { syncedFile: ntp },
+    gpio: { driver: 'sim', greenMs: 400, relayMs: 200, redFlashMs: 400 }, clock: { syncedFile: ntp }, screen: { host: '127.0.0.1', port: 0 },
   });
-  const kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: (l) => log(`[${b.id}] ${l}`) });
-  const screen = new OfficerScreen(kiosk);
-  const screenPort = await screen.listen('127.0.0.1', 0);
-  return { ...b, kiosk, scanner, gpio, screen, screenUrl: `http://127.0.0.1:${screenPort}/` };
+  // the per-scan lines are the demo's own table below; the kiosks' other lines go to stderr as before
+  const kioskLog = (l: string) => { if (!l.startsWith('scan ')) log(`[${b.id}] ${l}`); };
+  const kiosk = await buildKiosk(config, { sources: [scanner] }, kioskLog);
+  const served = await serveScreen(kiosk, config.screen.host, config.screen.port, kioskLog);
+  if (!served) throw new Error(`demo: the officer screen of ${b.id} cannot listen`);
+  return { ...b, kiosk, scanner, screen: served.screen, screenUrl: `http://127.0.0.1:${served.port}/` };
 }));
 
 // the mix of passes a checkpoint sees

@@ -1,28 +1,27 @@
-// The kiosk: wires a scan source, the verdict (protocol/), the journal, the signal (GPIO) and the uplink.
-// Each module owns one job; this file only connects them. A code read becomes a verdict, is journaled on disk,
-// then signalled, then sent: offline, the first three still happen, and nothing signalled is lost.
+// The kiosk: connects a scan source, the decision (decide.ts), the journal, the signal (GPIO) and the uplink.
+// It builds none of them: kiosk/src/main.ts (buildKiosk) makes every part and hands them over as ports, so a test
+// or the demo gives it a simulated scanner, GPIO or uplink through the same door. A code read becomes a verdict,
+// is journaled on disk, then signalled, then sent: offline, the first three still happen, and nothing signalled
+// is lost.
 import { EventEmitter } from 'node:events';
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  ScanIdGenerator, verifyQr, parseDccRules, messageFor, ENROL_PREFIX,
-  type Category, type DccRules, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
+  ScanIdGenerator, parseDccRules, ENROL_PREFIX,
+  type DccRules, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
 } from '../../protocol/src/index.js';
-import { signalConfig, type KioskConfig } from './config.js';
-import { KioskClock } from './clock.js';
+import type { KioskConfig } from './config.js';
+import type { ClockState } from './clock.js';
 import type { GpioDriver } from './gpio/driver.js';
-import { Signal } from './gpio/signal.js';
-import { Journal } from './journal/journal.js';
-import { StateStore } from './state/store.js';
-import { writeDurable } from '../../lib/durable-file.js';
+import type { Journal } from './journal/journal.js';
+import type { StateStore } from './state/store.js';
 import type { ScanSource } from './scan/source.js';
-import { Uplink, type LinkState } from './uplink/uplink.js';
+import type { LinkState, UplinkPort } from './uplink/port.js';
+import type { Log } from '../../lib/log.js';
+import { decide, overrideRecord, scanLine, type Warning } from './decide.js';
 
 export const VERSION = '0.1.0';
 
-export type Warning = 'clock-unsynced' | 'lists-stale' | 'no-lists';
+export type { Warning } from './decide.js';
 
 export interface ScanView {
   record: ScanRecord;
@@ -43,83 +42,97 @@ export interface KioskEvents {
 /** An enrolment attempt as the officer sees it: under way, refused (with the reason in words) or done. */
 export interface EnrolNotice { at: number; state: 'busy' | 'refused' | 'enrolled'; vi: string; en: string }
 
-export interface KioskDeps {
+/** The lamps, buzzer, gate relay and the officer's button (gpio/signal.ts). */
+export interface SignalPort {
+  show(verdict: 'green' | 'red', scanId?: string): void;
+  openGate(): void;
+  /** Relay released, red lamp on; synchronous, for exit handlers. */
+  failSafe(): void;
+  watchButton(onPress: () => void): void;
+}
+
+/** Whether the kiosk's clock can be trusted, and the hub's time when it brings some (clock.ts). */
+export interface ClockPort {
+  state(): ClockState;
+  sawHubTime(hubMs: number, rttMs?: number): void;
+}
+
+/** The journal as the kiosk uses it (journal/journal.ts). */
+export type JournalPort = Pick<Journal, 'append' | 'pending' | 'stats' | 'close'>;
+
+/** The lists and the hub's config as the kiosk uses them (state/store.ts). */
+export type StorePort = Pick<StateStore, 'trust' | 'status' | 'db' | 'applyTrust' | 'applyStatus' | 'applyStatusDelta' | 'saveHubConfig' | 'listAge'>;
+
+/** Every part the kiosk works with, built by buildKiosk (main.ts). */
+export interface KioskPorts {
   gpio: GpioDriver;
+  signal: SignalPort;
   sources: ScanSource[];
-  log: (line: string) => void;
+  journal: JournalPort;
+  store: StorePort;
+  clock: ClockPort;
+  /** null: no hub configured (a kiosk waiting to be enrolled) */
+  uplink: UplinkPort | null;
+  log: Log;
 }
 
 export class Kiosk extends EventEmitter<KioskEvents> {
-  readonly signal: Signal;
-  readonly journal: Journal;
-  readonly store: StateStore;
-  readonly clock: KioskClock;
-  readonly uplink: Uplink | null;
+  readonly signal: SignalPort;
+  readonly journal: JournalPort;
+  readonly store: StorePort;
+  readonly clock: ClockPort;
+  readonly uplink: UplinkPort | null;
+  private readonly log: Log;
   private readonly ids = new ScanIdGenerator();
   private readonly recent = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   /** Keeps the process alive with no scanner and no hub, and refreshes what the screen shows (clock, ages). */
   private tick: NodeJS.Timeout | null = null;
-  private dccRules: DccRules | null | undefined;
+  private readonly dccRules: DccRules | null | undefined;
+  private started = false;
   private stopped = false;
   readonly history: ScanView[] = [];
   /** The last enrolment attempt, shown on the officer's screen. */
   enrolment: EnrolNotice | null = null;
   readonly startedAt = Date.now();
 
-  private constructor(readonly config: KioskConfig, private readonly deps: KioskDeps, store: StateStore) {
+  constructor(readonly config: KioskConfig, private readonly ports: KioskPorts) {
     super();
-    this.store = store;
-    this.signal = new Signal(deps.gpio, signalConfig(config), () => this.override());
-    this.journal = Journal.open(join(config.stateDir, 'journal'), { ...config.journal, log: deps.log });
+    this.signal = ports.signal;
+    this.journal = ports.journal;
+    this.store = ports.store;
+    this.clock = ports.clock;
+    this.uplink = ports.uplink;
+    this.log = ports.log;
     if (this.journal.stats.lastId) this.ids.resumeAfter(this.journal.stats.lastId);
-    this.clock = new KioskClock(config.clock.syncedFile, config.clock.hubToleranceMs);
     this.dccRules = config.dccRules === undefined ? undefined : config.dccRules === 'none' ? null : parseDccRules(config.dccRules);
-    const h = config.hub;
-    this.uplink = h.url ? new Uplink({
-      url: h.url, urls: h.urls, kioskId: config.kiosk.id, username: h.username, password: h.password ?? (h.passwordFile ? readFileSync(h.passwordFile, 'utf8').trim() : undefined),
-      ca: h.ca, backoffMinMs: h.backoffMinMs, backoffMaxMs: h.backoffMaxMs, backlogPerSecond: h.backlogPerSecond, batchMax: h.batchMax, ackTimeoutMs: h.ackTimeoutMs, log: deps.log,
-    }, this.journal) : null;
   }
 
-  static async start(config: KioskConfig, deps: KioskDeps): Promise<Kiosk> {
-    let root: KeyObject;
-    try {
-      root = createPublicKey(readFileSync(config.rootKey, 'utf8'));
-    } catch (e) {
-      throw new Error(`rootKey ${config.rootKey} cannot be read as a PEM public key (${(e as Error).message}): copy the root authority's root.pub.pem there`);
-    }
-    // the state holds scans and lists: the kiosk's user and group only, whatever umask started the program
-    mkdirSync(config.stateDir, { recursive: true, mode: 0o750 });
-    chmodSync(config.stateDir, 0o750);
-    // the fail-safe command (systemd ExecStopPost) needs the pins even if the config file is lost later; it never
-    // needs the hub's password, which stays in the config (or its passwordFile) and is not copied into the state
-    const { password: _secret, ...hub } = config.hub;
-    writeDurable(join(config.stateDir, 'last-good-config.json'), JSON.stringify({ ...config, hub }, null, 1), 0o640);
-    const store = await StateStore.open(config.stateDir, root, deps.log);
-    const k = new Kiosk(config, deps, store);
-    k.wire();
-    return k;
-  }
-
-  private wire(): void {
-    const log = this.deps.log;
-    for (const s of this.deps.sources) {
+  /**
+   * Starts the parts in order: the button, the scanners, the uplink. A scanner that fails to start is logged and
+   * left out; the others, the lamps and the journal go on (a booth with a broken camera still takes the button).
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const log = this.log;
+    this.signal.watchButton(() => this.override());
+    for (const s of this.ports.sources) {
       s.on('code', (text, at) => this.handleCode(text, s.kind, at));
       s.on('state', () => this.emit('change'));
-      s.start();
+      try { s.start(); } catch (e) { log(`scanner: the ${s.kind} scanner cannot start (${(e as Error).message}); the kiosk runs without it: check scanner in the config`, 'error'); }
     }
     const u = this.uplink;
     if (u) {
       const applied = (what: string, r: ReturnType<StateStore['applyTrust']>) => {
-        if ('refused' in r) { if (!r.quiet) log(`lists: ${what} refused: ${r.refused}`); }
+        if ('refused' in r) log(`lists: ${what} refused: ${r.refused}`, r.quiet ? 'debug' : 'warn');
         else log(`lists: now holding ${r.kind} list version ${r.version}`);
         this.emit('change');
       };
       u.on('trust', (b) => applied('trust list', this.store.applyTrust(b, Date.now())));
       u.on('statusList', (b) => applied('status list', this.store.applyStatus(b, Date.now())));
       u.on('statusDelta', (b) => applied('status delta', this.store.applyStatusDelta(b, Date.now())));
-      u.on('config', (c) => void this.applyHubConfig(c));
+      u.on('config', (c) => void this.applyHubConfig(c).catch((e: Error) => log(`config: cannot keep the hub's config (${e.message}): check the state folder's disk`, 'error')));
       u.on('ack', (_n, hubTime, rtt) => { this.clock.sawHubTime(hubTime, rtt); this.emit('change'); });
       u.on('link', (s: LinkState) => { this.emit('change'); if (s === 'online') this.publishStatus(); });
       u.start({ v: 1, kiosk: this.config.kiosk.id, online: false, at: Date.now() });
@@ -127,13 +140,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       this.heartbeat.unref();
     }
     this.tick = setInterval(() => this.emit('change'), 5000);
-    log(`kiosk ${this.config.kiosk.id}: ready (area ${this.area}, gpio ${this.deps.gpio.describe()}, ${this.journal.pending} scans waiting for the hub, trust list v${this.store.trust.version}, status list v${this.store.status.version})`);
+    log(`kiosk ${this.config.kiosk.id}: ready (area ${this.area}, gpio ${this.ports.gpio.describe()}, ${this.journal.pending} scans waiting for the hub, trust list v${this.store.trust.version}, status list v${this.store.status.version})`);
   }
 
   private async applyHubConfig(c: KioskConfigMessage): Promise<void> {
-    if (c.checkpoint !== this.config.kiosk.id) { this.deps.log(`config: ignored a config for ${c.checkpoint}`); return; }
+    if (c.checkpoint !== this.config.kiosk.id) { this.log(`config: ignored a config for ${c.checkpoint}`, 'warn'); return; }
     await this.store.saveHubConfig(c);
-    this.deps.log(`config: the hub set area ${c.area}${c.timeZone ? `, time zone ${c.timeZone}` : ''}`);
+    this.log(`config: the hub set area ${c.area}${c.timeZone ? `, time zone ${c.timeZone}` : ''}`);
     this.emit('change');
   }
 
@@ -153,40 +166,24 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     if (text.startsWith(ENROL_PREFIX) && !this.uplink) { this.emit('enrol', text); return undefined; }
 
     const clock = this.clock.state();
-    const now = wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0);
-    const warnings: Warning[] = [];
-    if (!clock.synced) warnings.push('clock-unsynced');
-    const age = this.store.listAge(wall);
-    if (age === Infinity) warnings.push('no-lists');
-    else if (age > this.config.lists.maxAgeHours * 3_600_000) warnings.push('lists-stale');
-
     const hub = this.store.db.data.hubConfig;
     const k = this.config.kiosk;
-    let verdict: Verdict;
-    if (!clock.synced && this.config.clock.unsyncedPolicy === 'refuse') {
-      verdict = { verdict: 'red', reason: 'clock-unsynced', format: 'unknown', message: messageFor('clock-unsynced'), detail: 'the kiosk clock is not synchronised and clock.unsyncedPolicy is "refuse"' };
-    } else {
-      verdict = verifyQr(text, {
-        trust: this.store.trust, status: this.store.status, now,
-        checkpoint: {
-          area: this.area, timeZone: hub?.timeZone ?? k.timeZone,
-          acceptedCategories: (hub?.acceptedCategories ?? k.acceptedCategories) as Category[] | undefined,
-          maxDeclarationAgeHours: hub?.maxDeclarationAgeHours ?? k.maxDeclarationAgeHours,
-        },
-        skewSeconds: k.skewSeconds, checkTime: clock.synced || this.config.clock.unsyncedPolicy === 'check-time', dccRules: this.dccRules,
-      });
-    }
-    const record: ScanRecord = {
-      id: this.ids.next(now), at: Math.round(now), clockSynced: clock.synced, verdict: verdict.verdict, reason: verdict.reason,
-      format: verdict.format, source, ms: Math.round((performance.now() - readAt) * 100) / 100,
-    };
-    if (verdict.passId) record.passId = verdict.passId.slice(0, 128);
-    if (verdict.holderToken) record.holder = verdict.holderToken;
-    if (verdict.summary?.category) record.category = verdict.format === 'dcc' ? 'foreign' : verdict.summary.category;
+    const { verdict, record, warnings } = decide({
+      text, source, wall, clock, id: this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)),
+      listAgeMs: this.store.listAge(wall), trust: this.store.trust, status: this.store.status,
+      checkpoint: {
+        area: this.area, timeZone: hub?.timeZone ?? k.timeZone,
+        acceptedCategories: hub?.acceptedCategories ?? k.acceptedCategories,
+        maxDeclarationAgeHours: hub?.maxDeclarationAgeHours ?? k.maxDeclarationAgeHours,
+      },
+      policy: { unsyncedPolicy: this.config.clock.unsyncedPolicy, skewSeconds: k.skewSeconds, maxListAgeHours: this.config.lists.maxAgeHours, dccRules: this.dccRules },
+    });
+    record.ms = Math.round((performance.now() - readAt) * 100) / 100;
     // on disk before the lamp changes: a signalled scan is never lost, even to kill -9
     this.journal.append(record);
     this.signal.show(verdict.verdict, record.id);
     this.uplink?.scanned(record.id);
+    this.log(scanLine(record, warnings));
     return this.remember({ record, verdict, warnings });
   }
 
@@ -195,11 +192,11 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     if (this.stopped) return undefined;
     this.signal.openGate();
     const clock = this.clock.state();
-    const now = Date.now() + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0);
-    const record: ScanRecord = { id: this.ids.next(now), at: Math.round(now), clockSynced: clock.synced, verdict: 'green', reason: 'override', format: 'unknown', source: 'button', ms: 0, override: true };
+    const wall = Date.now();
+    const record = overrideRecord(this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)), wall, clock);
     this.journal.append(record);
     this.uplink?.scanned(record.id);
-    this.deps.log(`override: the officer opened the gate by hand (${record.id})`);
+    this.log(`${scanLine(record)}: the officer opened the gate by hand`);
     return this.remember({ record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] });
   }
 
@@ -220,13 +217,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
 
   status(): KioskStatus {
     const c = this.clock.state();
-    const scanner = this.deps.sources.map((s) => `${s.kind} ${s.state}`).join(', ') || 'none';
+    const scanner = this.ports.sources.map((s) => `${s.kind} ${s.state}`).join(', ') || 'none';
     return {
       v: 1, kiosk: this.config.kiosk.id, online: true, at: Date.now(), version: VERSION,
       trustVersion: this.store.trust.version, statusVersion: this.store.status.version,
       listsStale: this.store.listAge(Date.now()) > this.config.lists.maxAgeHours * 3_600_000,
       backlog: this.journal.pending, clock: { synced: c.synced, source: c.source, offsetMs: c.offsetMs },
-      scanner: scanner.slice(0, 64), gpio: this.deps.gpio.describe().slice(0, 64),
+      scanner: scanner.slice(0, 64), gpio: this.ports.gpio.describe().slice(0, 64),
     };
   }
 
@@ -234,16 +231,22 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.uplink?.publishStatus(this.status());
   }
 
-  /** Stops cleanly: the gate fails safe first, then the journal is flushed and the hub told we are offline. */
+  /**
+   * Stops cleanly, in order: the gate fails safe first, then the scanners, the uplink (the hub told we are
+   * offline), the journal (flushed) and the GPIO. A part that fails to stop is logged and the rest still stop.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.signal.failSafe();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.tick) clearInterval(this.tick);
-    for (const s of this.deps.sources) await s.stop();
-    await this.uplink?.stop({ ...this.status(), online: false });
-    this.journal.close();
-    this.deps.gpio.close();
+    const part = async (what: string, fn: () => unknown) => {
+      try { await fn(); } catch (e) { this.log(`kiosk: ${what} did not stop cleanly: ${(e as Error).message}`, 'error'); }
+    };
+    for (const s of this.ports.sources) await part(`the ${s.kind} scanner`, () => s.stop());
+    if (this.uplink) await part('the uplink', () => this.uplink!.stop({ ...this.status(), online: false }));
+    await part('the journal', () => this.journal.close());
+    await part('the GPIO', () => this.ports.gpio.close());
   }
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import { checkConfig } from '../src/config.js';
-import { Kiosk } from '../src/kiosk.js';
+import type { Kiosk } from '../src/kiosk.js';
+import { buildKiosk } from '../src/main.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { CameraScanner, cameraCommand, frameLayout, isp, type FrameLayoutKind } from '../src/scan/camera.js';
 import { defaultDecoder } from '../src/camera/decode.js';
@@ -26,7 +27,7 @@ async function kioskWithCamera(name: string, command: string[]): Promise<{ kiosk
   writeFileSync(join(w.dir, 'synced'), '');
   const config = checkConfig({ kiosk: { id: `cam-${name}`, area: '79/26734', debounceMs: 10_000 }, rootKey: w.rootPub, stateDir: join(w.dir, `state-${name}`), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') } });
   const cam = new CameraScanner({ kind: 'command', command, width: 640, height: 480, decoder: await defaultDecoder(), log: (l) => logs.push(l) });
-  const kiosk = await Kiosk.start(config, { gpio: new SimGpio(), sources: [cam], log: (l) => logs.push(l) });
+  const kiosk = await buildKiosk(config, { gpio: new SimGpio(), sources: [cam] }, (l) => logs.push(l));
   kiosk.store.applyTrust(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'trust.cose'))), Date.now());
   kiosk.store.applyStatus(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'status.cose'))), Date.now());
   return { kiosk, cam, logs };

@@ -214,7 +214,9 @@ test('signal: red keeps the gate shut, beeps long and flashes the red lamp', asy
 test('signal: the override button opens the gate; fail-safe releases the relay and turns red on for good', () => {
   const g = new SimGpio();
   let overrides = 0;
-  const s = new Signal(g, DEFAULT_SIGNAL, () => { overrides++; s.openGate(); });
+  const s = new Signal(g, DEFAULT_SIGNAL);
+  assert.throws(() => g.press(DEFAULT_SIGNAL.pins.button!.pin), /no input on BCM 24/, 'the button is not watched until asked (the fail-safe command builds a Signal too)');
+  s.watchButton(() => { overrides++; s.openGate(); });
   g.press(DEFAULT_SIGNAL.pins.button!.pin);
   assert.is(overrides, 1);
   const relay = g.timeline.filter((c) => c.name === 'relay');

@@ -1,44 +1,50 @@
-// The kiosk's decisions end to end, in one process: a real hub (its broker on loopback), the kiosk with the
-// simulated GPIO and a simulated scanner. Lists, deltas, clock policies and warnings, overrides, heartbeats.
+// The kiosk's decisions end to end, in one process and without a hub: built by buildKiosk (main.ts) as the
+// booth program builds it, with the simulated GPIO, a simulated scanner and the simulated uplink (the hub in
+// memory; the real uplink's behaviour against a real hub is kiosk/test/uplink.test.ts, against the same
+// contract). Lists, deltas, clock policies and warnings, overrides, heartbeats, log lines and their levels, and
+// a part that fails kept from taking the kiosk down.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { buildStatusList, decodeSign1, encodeCbor, makeDelta, signStatusDelta, signTrustList, topics, localDay, unwrapEnvelope, wrapEnvelope, Tagged, PASS_PREFIX } from '../../protocol/src/index.js';
+import { buildStatusList, decodeSign1, encodeCbor, makeDelta, signStatusDelta, signTrustList, unwrapEnvelope, wrapEnvelope, Tagged, PASS_PREFIX } from '../../protocol/src/index.js';
 import { checkConfig } from '../src/config.js';
-import { Kiosk } from '../src/kiosk.js';
+import type { Kiosk } from '../src/kiosk.js';
+import { buildKiosk } from '../src/main.js';
 import { SimGpio } from '../src/gpio/sim.js';
-import { SimSource } from '../src/scan/source.js';
-import { Hub } from '../../hub/src/hub.js';
-import { checkHubConfig } from '../../hub/src/config.js';
+import { ScanSource, SimSource } from '../src/scan/source.js';
+import { SimUplink } from '../src/uplink/sim.js';
+import type { Level } from '../../lib/log.js';
 import { makeWorld, waitFor, sleep } from './rig.js';
 
 const w = makeWorld('kiosk');
-const quiet = () => {};
-let hub: Hub;
+const lists = join(w.dir, 'hub', 'lists');
+const logs: Array<{ line: string; level: Level }> = [];
+const log = (line: string, level: Level = 'info') => { logs.push({ line, level }); };
 let kiosk: Kiosk;
 let gpio: SimGpio;
 let scanner: SimSource;
+let hub: SimUplink;
+
+const config = (name: string, over: Record<string, unknown> = {}) => checkConfig({
+  kiosk: { id: `booth-${name}`, area: '79/26734', debounceMs: 300 }, rootKey: w.rootPub, stateDir: join(w.dir, `kiosk-${name}`),
+  hub: { url: 'mqtt://hub.invalid:1883', heartbeatSeconds: 1 },
+  scanner: { type: 'sim' }, gpio: { driver: 'sim', greenMs: 100, relayMs: 50, redFlashMs: 100, beepLongMs: 50 },
+  clock: { syncedFile: join(w.dir, 'synced') }, lists: { maxAgeHours: 1 }, ...over,
+});
 
 // uvu swallows an error thrown in a hook and just reports every test as not passed: print it
 test.before(() => setUp().catch((e) => { console.error('set-up failed:', e); throw e; }));
 
 async function setUp(): Promise<void> {
-  hub = await Hub.start(checkHubConfig({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port: 0 }, http: { port: 0 } }), quiet);
-  const { secret } = await hub.admin.add('booth-k', '79/26734');
-  await hub.reloadRegistry();
+  writeFileSync(join(w.dir, 'synced'), '');
   gpio = new SimGpio();
   scanner = new SimSource();
-  const config = checkConfig({
-    kiosk: { id: 'booth-k', debounceMs: 300 }, rootKey: w.rootPub, stateDir: join(w.dir, 'kiosk-k'),
-    hub: { url: `mqtt://127.0.0.1:${hub.ports.mqtt}`, password: secret, heartbeatSeconds: 1, backoffMinMs: 100, backoffMaxMs: 1000 },
-    scanner: { type: 'sim' }, gpio: { driver: 'sim', greenMs: 100, relayMs: 50, redFlashMs: 100, beepLongMs: 50 },
-    clock: { syncedFile: join(w.dir, 'synced') }, lists: { maxAgeHours: 1 },
-  });
-  writeFileSync(join(w.dir, 'synced'), '');
-  kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: quiet });
-  await waitFor('both lists from the hub', () => kiosk.store.trust.version === 1 && kiosk.store.status.version === 1 && kiosk.area === '79/26734');
+  kiosk = await buildKiosk(config('k'), { gpio, sources: [scanner], uplink: (journal) => (hub = new SimUplink(journal)) }, log);
+  hub.publish('trust', new Uint8Array(readFileSync(join(lists, 'trust.cose'))));
+  hub.publish('statusList', new Uint8Array(readFileSync(join(lists, 'status.cose'))));
+  await waitFor('both lists from the hub', () => kiosk.store.trust.version === 1 && kiosk.store.status.version === 1);
 }
 
 /** The same pass with one bit of its signature flipped: a forgery that still decodes. */
@@ -48,10 +54,10 @@ function forge(text: string): string {
   return wrapEnvelope(encodeCbor(new Tagged(18, [s.protectedBytes, s.unprotectedHeader, s.payload, sig])), PASS_PREFIX);
 }
 
-const scan = async (text: string) => {
-  const before = kiosk.history[0];
-  scanner.feed(text);
-  return waitFor('the verdict', () => (kiosk.history[0] !== before ? kiosk.history[0] : undefined), 2000, 5);
+const scan = async (text: string, k = kiosk, source = scanner) => {
+  const before = k.history[0];
+  source.feed(text);
+  return waitFor('the verdict', () => (k.history[0] !== before ? k.history[0] : undefined), 2000, 5);
 };
 const pinsAfter = (from: number) => gpio.timeline.slice(from).filter((c) => c.pin >= 0).map((c) => `${c.name}:${c.on ? 'on' : 'off'}`);
 
@@ -86,6 +92,18 @@ test('each kind of invalid pass is red with a long beep and the gate stays shut'
   }
 });
 
+test('one log line per scan at info, with the verdict and reason and nothing that names the holder', async () => {
+  const p = w.pass({ holderName: 'Võ Thị Sáu', idLast4: '8642' });
+  const from = logs.length;
+  const v = await scan(p.text);
+  const lines = logs.slice(from).filter((l) => l.line.startsWith('scan '));
+  assert.equal(lines, [{ line: `scan ${v.record.id}: green ok (pass, sim, ${v.record.ms} ms)`, level: 'info' }]);
+  for (const secret of ['Võ', 'Sáu', '8642', v.record.holder!, v.record.passId!]) assert.not.ok(logs.some((l) => l.line.includes(secret)), `${secret} is in the log`);
+  const now = Math.floor(Date.now() / 1000);
+  const red = await scan(w.pass({ validUntil: now - 3600, validFrom: now - 7200, issuedAt: now - 7200, holderName: 'Võ Thị Sáu' }).text);
+  assert.ok(logs.some((l) => l.line === `scan ${red.record.id}: red expired (pass, sim, ${red.record.ms} ms)` && l.level === 'info'));
+});
+
 test('the same pass read twice within the debounce window is one scan', async () => {
   const t = w.pass().text;
   await scan(t);
@@ -102,42 +120,34 @@ test('a holder turned F0 after issue turns red through a status delta from the h
   const p = w.pass();
   assert.is((await scan(p.text)).verdict.verdict, 'green');
   const v1 = buildStatusList(1, 0, [], []), v2 = buildStatusList(2, 0, [[p.pass.holderToken, 'F0']], []);
-  await hub.broker.publish(topics.statusDelta, signStatusDelta(makeDelta(v1, v2), w.root.privateKey), true);
+  hub.publish('statusDelta', signStatusDelta(makeDelta(v1, v2), w.root.privateKey));
   await waitFor('status list v2', () => kiosk.store.status.version === 2);
+  assert.ok(logs.some((l) => l.line === 'lists: now holding status list version 2' && l.level === 'info'));
   await sleep(350);
   const again = await scan(p.text);
   assert.is(again.verdict.reason, 'health-status');
 });
 
-test('a trust list signed by anyone but the root is refused, and the held list stays', async () => {
+test('a trust list signed by anyone but the root is refused with a warning, and the held list stays', async () => {
   const evil = generateKeyPairSync('ed25519');
-  await hub.broker.publish(topics.trust, signTrustList(99, 0, [], evil.privateKey), true);
-  await sleep(300);
+  const from = logs.length;
+  hub.publish('trust', signTrustList(99, 0, [], evil.privateKey));
+  await waitFor('the refusal logged', () => logs.slice(from).find((l) => /^lists: trust list refused: /.test(l.line)));
+  assert.is(logs.slice(from).find((l) => /^lists: trust list refused: /.test(l.line))!.level, 'warn');
   assert.is(kiosk.store.trust.version, 1);
   assert.is((await scan(w.pass().text)).verdict.verdict, 'green');
 });
 
-test('an unsynchronised clock is said on every verdict; the policy decides whether time is checked', async () => {
-  const { unlinkSync } = await import('node:fs');
-  unlinkSync(join(w.dir, 'synced'));
-  // every ack carries the hub's time and would synchronise the clock again: forget it before each scan
-  const forgetHubTime = () => { (kiosk.clock as unknown as { hubOffset?: number }).hubOffset = undefined; };
-  forgetHubTime();
-  const now = Math.floor(Date.now() / 1000);
-  const expired = w.pass({ validUntil: now - 3600, validFrom: now - 7200, issuedAt: now - 7200 }).text;
-  const v = await scan(expired);
-  assert.ok(v.warnings.includes('clock-unsynced'));
-  assert.is(v.verdict.reason, 'expired', 'check-time: still decides on expiry, with the warning');
-  (kiosk.config.clock as { unsyncedPolicy: string }).unsyncedPolicy = 'skip-time';
-  await sleep(350);
-  forgetHubTime();
-  assert.is((await scan(expired)).verdict.verdict, 'green', 'skip-time: expiry not decided');
-  (kiosk.config.clock as { unsyncedPolicy: string }).unsyncedPolicy = 'refuse';
-  await sleep(350);
-  forgetHubTime();
-  assert.is((await scan(w.pass().text)).verdict.reason, 'clock-unsynced');
-  (kiosk.config.clock as { unsyncedPolicy: string }).unsyncedPolicy = 'check-time';
-  writeFileSync(join(w.dir, 'synced'), '');
+test('the hub\'s config for this kiosk sets its area; one for another kiosk is ignored with a warning', async () => {
+  const from = logs.length;
+  hub.sendConfig({ v: 1, checkpoint: 'booth-other', area: '74' });
+  await waitFor('the warning', () => logs.slice(from).some((l) => l.line === 'config: ignored a config for booth-other' && l.level === 'warn'));
+  assert.is(kiosk.area, '79/26734');
+  hub.sendConfig({ v: 1, checkpoint: 'booth-k', area: '79' });
+  await waitFor('the area from the hub', () => kiosk.area === '79');
+  assert.is((await scan(w.pass().text)).verdict.verdict, 'green');
+  hub.sendConfig({ v: 1, checkpoint: 'booth-k', area: '79/26734' });
+  await waitFor('the area back', () => kiosk.area === '79/26734');
 });
 
 test('lists older than lists.maxAgeHours put a warning on every verdict', async () => {
@@ -152,33 +162,95 @@ test('the officer button opens the gate and is journaled as an override that rea
   const before = kiosk.journal.stats.appended;
   gpio.press(24);
   assert.is(kiosk.journal.stats.appended, before + 1);
-  const id = kiosk.history[0].record.id;
-  assert.is(kiosk.history[0].record.override, true);
+  const r = kiosk.history[0].record;
+  assert.is(r.override, true);
+  assert.ok(logs.some((l) => l.line.startsWith(`scan ${r.id}: green override (unknown, button, 0 ms)`)));
   await waitFor('the override delivered', () => kiosk.journal.pending === 0, 5000);
-  const kept = await hub.store.scansOfDay(localDay(kiosk.history[0].record.at, hub.config.timeZone));
-  assert.ok(kept.some((s) => s.id === id && s.k === 'booth-k' && s.override), 'the override is stored at the hub');
+  assert.equal(hub.stored.get(r.id), r, 'the override is stored at the hub as journaled');
 });
 
 test('the heartbeat tells the hub its versions, backlog, clock and scanner', async () => {
-  await waitFor('a status at the hub', () => hub.broker.online.get('booth-k')?.statusVersion === 2, 5000);
-  const s = hub.broker.online.get('booth-k')!;
+  await waitFor('a status with status list v2', () => hub.statuses.some((s) => s.statusVersion === 2), 5000);
+  const s = hub.statuses[hub.statuses.length - 1];
   assert.is(s.version, '0.1.0');
   assert.is(s.trustVersion, 1);
   assert.is(typeof s.backlog, 'number');
   assert.is(s.clock?.synced, true);
   assert.match(s.scanner ?? '', /sim ok/);
+  assert.is(s.gpio, 'sim');
+});
+
+test('offline, scans are journaled and signalled; back online, every one reaches the hub', async () => {
+  hub.setReachable(false);
+  await waitFor('the link down', () => kiosk.uplink?.state === 'offline');
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await scan(w.pass().text)).record.id);
+  await sleep(200); // a pause, not a time limit: nothing may leave the journal while offline
+  assert.is(kiosk.journal.pending, 5);
+  assert.ok(ids.every((id) => !hub.stored.has(id)));
+  hub.setReachable(true);
+  await waitFor('the backlog delivered', () => kiosk.journal.pending === 0, 5000);
+  assert.ok(ids.every((id) => hub.stored.has(id)));
 });
 
 test('every signalled scan reached the hub', async () => {
   await waitFor('an empty backlog', () => kiosk.journal.pending === 0, 5000);
-  const ids = kiosk.history.map((h) => h.record);
-  const kept = new Set<string>();
-  for (const day of new Set(ids.map((r) => localDay(r.at, hub.config.timeZone)))) for (const s of await hub.store.scansOfDay(day)) kept.add(`${s.k}/${s.id}`);
-  for (const r of ids) assert.ok(kept.has(`booth-k/${r.id}`), r.id);
+  for (const h of kiosk.history) assert.equal(hub.stored.get(h.record.id), h.record, h.record.id);
+});
+
+test('an unsynchronised clock is said on every verdict; the policy decides whether time is checked', async () => {
+  // a kiosk with no hub: no acknowledgement brings the hub's time, and no synchronised-file is there
+  const g = new SimGpio(), s = new SimSource();
+  const k = await buildKiosk(config('clock', { clock: { syncedFile: join(w.dir, 'never-synced') }, hub: {} }), { gpio: g, sources: [s] }, () => {});
+  assert.is(k.uplink, null);
+  k.store.applyTrust(new Uint8Array(readFileSync(join(lists, 'trust.cose'))), Date.now());
+  k.store.applyStatus(new Uint8Array(readFileSync(join(lists, 'status.cose'))), Date.now());
+  const now = Math.floor(Date.now() / 1000);
+  const expired = w.pass({ validUntil: now - 3600, validFrom: now - 7200, issuedAt: now - 7200 }).text;
+  const v = await scan(expired, k, s);
+  assert.ok(v.warnings.includes('clock-unsynced'));
+  assert.is(v.verdict.reason, 'expired', 'check-time: still decides on expiry, with the warning');
+  assert.is(v.record.clockSynced, false);
+  (k.config.clock as { unsyncedPolicy: string }).unsyncedPolicy = 'skip-time';
+  await sleep(350);
+  assert.is((await scan(expired, k, s)).verdict.verdict, 'green', 'skip-time: expiry not decided');
+  (k.config.clock as { unsyncedPolicy: string }).unsyncedPolicy = 'refuse';
+  assert.is((await scan(w.pass().text, k, s)).verdict.reason, 'clock-unsynced');
+  await k.stop();
+});
+
+/** A scanner that breaks: its start or its stop throws. */
+class BrokenSource extends ScanSource {
+  readonly kind = 'serial' as const;
+  constructor(private readonly breaks: 'start' | 'stop') { super(); }
+  start(): void { if (this.breaks === 'start') throw new Error('EACCES /dev/ttyACM0'); this.setState('ok', 'broken on stop'); }
+  async stop(): Promise<void> { if (this.breaks === 'stop') throw new Error('the port hung'); }
+}
+
+test('a part that fails is isolated: a scanner that cannot start is logged as an error and the others work; one that cannot stop does not keep the rest running', async () => {
+  const errors: string[] = [];
+  const g = new SimGpio(), s = new SimSource();
+  let closed = 0;
+  g.close = () => { closed++; };
+  const k = await buildKiosk(config('broken', { hub: {} }), { gpio: g, sources: [new BrokenSource('start'), s, new BrokenSource('stop')] }, (l, level) => { if (level === 'error') errors.push(l); });
+  assert.equal(errors, ['scanner: the serial scanner cannot start (EACCES /dev/ttyACM0); the kiosk runs without it: check scanner in the config']);
+  k.store.applyTrust(new Uint8Array(readFileSync(join(lists, 'trust.cose'))), Date.now());
+  k.store.applyStatus(new Uint8Array(readFileSync(join(lists, 'status.cose'))), Date.now());
+  assert.is((await scan(w.pass().text, k, s)).verdict.verdict, 'green', 'the working scanner still decides');
+  g.press(24);
+  assert.is(k.history[0].record.reason, 'override', 'the button still opens the gate');
+  await k.stop();
+  assert.equal(errors.slice(1), ['kiosk: the serial scanner did not stop cleanly: the port hung']);
+  assert.is(closed, 1, 'the GPIO was still closed');
+  assert.equal(g.timeline.filter((c) => c.name === 'relay').pop()?.on, false, 'and the gate left shut');
+});
+
+test('a kiosk whose root key cannot be read does not start, and says which file and what to do', async () => {
+  const e = await buildKiosk(config('nokey', { rootKey: join(w.dir, 'missing.pem') }), { gpio: new SimGpio(), sources: [] }, () => {}).then(() => undefined, (x: Error) => x);
+  assert.match(e?.message ?? '', /^rootKey .*missing\.pem cannot be read as a PEM public key .*copy the root authority's root\.pub\.pem there$/);
 });
 
 test.after(async () => {
   await kiosk?.stop();
-  await hub?.stop();
 });
 test.run();

@@ -87,8 +87,10 @@ export function chot(args: string[], opts: { input?: string } = {}): { code: num
 
 export interface Proc { child: ChildProcess; log: () => string; exited: Promise<number | null> }
 
-export function start(args: string[], name: string): Proc {
-  const child = spawn(process.execPath, [CHOT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `chot ARGS`; `as` runs it through another command first (setpriv, to run it as another user). */
+export function start(args: string[], name: string, as: string[] = []): Proc {
+  const cmd = [...as, process.execPath, CHOT, ...args];
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let log = '';
   child.stdout!.on('data', (d) => (log += d));

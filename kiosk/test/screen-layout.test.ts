@@ -1,21 +1,21 @@
 // The officer screen at the booth's display sizes (800x480, 1024x600, 1280x720) in Debian's Chromium: nothing
 // cut or scrolled, words and never codes for every reason, the pass's hours, areas and validity, and times in the
-// checkpoint's time zone while the browser runs in another. A real hub and kiosk in this process (simulated
+// checkpoint's time zone while the browser runs in another. A kiosk in this process, built as the booth builds it, with no hub (simulated
 // scanner and GPIO), the screen served by the kiosk's own web server.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REASON_WORDS, issuePass, type Pass } from '../../protocol/src/index.js';
 import { checkConfig } from '../src/config.js';
-import { Kiosk } from '../src/kiosk.js';
+import type { Kiosk } from '../src/kiosk.js';
+import { buildKiosk } from '../src/main.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { SimSource } from '../src/scan/source.js';
 import { OfficerScreen } from '../src/screen/server.js';
-import { Hub } from '../../hub/src/hub.js';
-import { checkHubConfig } from '../../hub/src/config.js';
+import { SimUplink } from '../src/uplink/sim.js';
 import { makeWorld, waitFor } from './rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -24,24 +24,23 @@ const ZONE = 'Asia/Ho_Chi_Minh';
 const BROWSER_ZONE = 'America/Los_Angeles'; // 14 or 15 hours from the checkpoint: a browser-zone time never matches
 const w = makeWorld('screen-layout');
 const quiet = () => {};
-let hub: Hub, kiosk: Kiosk, screen: OfficerScreen, browser: Browser, context: BrowserContext, page: Page;
+let hub: SimUplink, kiosk: Kiosk, screen: OfficerScreen, browser: Browser, context: BrowserContext, page: Page;
 let gpio: SimGpio, scanner: SimSource;
 
 test.before(async () => {
   try {
-    hub = await Hub.start(checkHubConfig({ dataDir: join(w.dir, 'hub'), timeZone: ZONE, mqtt: { host: '127.0.0.1', port: 0 }, http: { port: 0 } }), quiet);
-    const { secret } = await hub.admin.add('booth-layout', '79/26734');
-    await hub.reloadRegistry();
     gpio = new SimGpio();
     scanner = new SimSource();
     writeFileSync(join(w.dir, 'synced'), '');
     const config = checkConfig({
       kiosk: { id: 'booth-layout', area: '79/26734', timeZone: ZONE, debounceMs: 300 }, rootKey: w.rootPub, stateDir: join(w.dir, 'kiosk'),
-      hub: { url: `mqtt://127.0.0.1:${hub.ports.mqtt}`, password: secret, heartbeatSeconds: 1, backoffMinMs: 100, backoffMaxMs: 1000 },
+      hub: { url: 'mqtt://hub.invalid:1883', heartbeatSeconds: 1 },
       scanner: { type: 'sim' }, gpio: { driver: 'sim', greenMs: 100, relayMs: 50, redFlashMs: 100, beepLongMs: 50 },
       clock: { syncedFile: join(w.dir, 'synced') },
     });
-    kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: quiet });
+    // the hub in memory (uplink/sim.ts): these tests are about the screen, not the link
+    kiosk = await buildKiosk(config, { gpio, sources: [scanner], uplink: (journal) => (hub = new SimUplink(journal)) }, quiet);
+    for (const [kind, file] of [['trust', 'trust.cose'], ['statusList', 'status.cose']] as const) hub.publish(kind, new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', file))));
     await waitFor('both lists from the hub', () => kiosk.store.trust.version === 1 && kiosk.store.status.version === 1 && kiosk.uplink?.state === 'online');
     screen = new OfficerScreen(kiosk);
     const port = await screen.listen('127.0.0.1', 0);
@@ -222,7 +221,7 @@ test('idle after scans: ready, the time since the last scan, hub and lists; fits
 });
 
 test('the hub gone: the idle screen and the status bar say so in words', async () => {
-  await hub.stop();
+  hub.setReachable(false);
   await page.waitForFunction(() => /MẤT KẾT NỐI · offline|đang kết nối · connecting/.test(document.querySelector('#st-link .v')?.textContent ?? ''), undefined, { timeout: 10_000 });
   assert.match(await page.getAttribute('#st-link', 'class') ?? '', /bad/);
   assert.match(await page.textContent('#b-hub') ?? '', /offline|connecting/);
@@ -233,7 +232,6 @@ test.after(async () => {
   await browser?.close();
   await screen?.close();
   await kiosk?.stop();
-  await hub?.stop().catch(() => {});
   rmSync(w.dir, { recursive: true, force: true });
 });
 test.run();

@@ -47,7 +47,7 @@ export async function benchCamera(): Promise<void> {
 export async function benchFrameToRelay(n = 300): Promise<void> {
   const { makeWorld } = await import('../../kiosk/test/rig.js');
   const { checkConfig } = await import('../../kiosk/src/config.js');
-  const { Kiosk } = await import('../../kiosk/src/kiosk.js');
+  const { buildKiosk } = await import('../../kiosk/src/main.js');
   const { SimGpio } = await import('../../kiosk/src/gpio/sim.js');
   const { defaultDecoder } = await import('../../kiosk/src/camera/decode.js');
   const { readFileSync, writeFileSync } = await import('node:fs');
@@ -55,7 +55,7 @@ export async function benchFrameToRelay(n = 300): Promise<void> {
   const w = makeWorld('bench-frame');
   writeFileSync(join(w.dir, 'synced'), '');
   const gpio = new SimGpio(undefined, true);
-  const kiosk = await Kiosk.start(checkConfig({ kiosk: { id: 'bench-cam', area: '79/26734' }, rootKey: w.rootPub, stateDir: join(w.dir, 'state'), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') } }), { gpio, sources: [], log: () => {} });
+  const kiosk = await buildKiosk(checkConfig({ kiosk: { id: 'bench-cam', area: '79/26734' }, rootKey: w.rootPub, stateDir: join(w.dir, 'state'), scanner: { type: 'none' }, gpio: { driver: 'sim' }, clock: { syncedFile: join(w.dir, 'synced') } }), { gpio, sources: [] }, () => {});
   kiosk.store.applyTrust(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'trust.cose'))), Date.now());
   kiosk.store.applyStatus(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'status.cose'))), Date.now());
   const decoder = await defaultDecoder();

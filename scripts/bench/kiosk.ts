@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { buildStatusList, ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
 import { checkConfig } from '../../kiosk/src/config.js';
-import { Kiosk } from '../../kiosk/src/kiosk.js';
+import { buildKiosk } from '../../kiosk/src/main.js';
 import { SimGpio } from '../../kiosk/src/gpio/sim.js';
 import { SerialScanner } from '../../kiosk/src/scan/serial.js';
 import { Journal } from '../../kiosk/src/journal/journal.js';
@@ -25,7 +25,7 @@ export async function benchScanToRelay(n = 10_000): Promise<void> {
   });
   writeFileSync(join(w.dir, 'synced'), '');
   const scanner = new SerialScanner({ path: port.scanner });
-  const kiosk = await Kiosk.start(config, { gpio, sources: [scanner], log: () => {} });
+  const kiosk = await buildKiosk(config, { gpio, sources: [scanner] }, () => {});
   kiosk.store.applyTrust(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'trust.cose'))), Date.now());
   kiosk.store.applyStatus(new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', 'status.cose'))), Date.now());
   await new Promise((r) => setTimeout(r, 300));

@@ -5,12 +5,15 @@ import { usageOf } from './commands.js';
 export async function kiosk(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
   const USAGE = usageOf('kiosk', ['run', 'enrol', 'failsafe'].includes(verb) ? verb : undefined);
-  const { values, positionals } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'hub-web': { type: 'string' }, hub: { type: 'string' } }, USAGE);
+  const { values, positionals } = parse(rest, { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'hub-web': { type: 'string' }, hub: { type: 'string' }, 'log-level': { type: 'string' } }, USAGE);
+  const { parseLevel } = await import('../../lib/log.js');
+  let logLevel;
+  try { logLevel = parseLevel(values['log-level']); } catch (e) { throw new UsageError(`${(e as Error).message}\n${USAGE}`); }
   const main = await import('../../kiosk/src/main.js');
   const { ConfigError } = await import('../../kiosk/src/config.js');
   try {
     if (verb === 'run') {
-      await main.runKiosk(need(values.config, '--config', USAGE));
+      await main.runKiosk(need(values.config, '--config', USAGE), { logLevel });
       return new Promise<number>(() => {}); // runs until a signal stops it
     }
     if (verb === 'enrol') {
@@ -20,7 +23,7 @@ export async function kiosk(args: string[]): Promise<number> {
       try {
         // --hub: the earlier name of --hub-web, still taken
         const r = await enrol(config, positionals[0], { hubWeb: values['hub-web'] ?? values.hub });
-        console.log(JSON.stringify({ enrolled: r.id, area: r.area, hub: r.hub, config, next: 'systemctl restart chot-kiosk' }));
+        console.log(JSON.stringify({ enrolled: r.id, area: r.area, hub: r.hub, config, kept: r.file, next: 'systemctl restart chot-kiosk' }));
         return 0;
       } catch (e) {
         if (e instanceof EnrolFailed) { console.error(`chot kiosk enrol: ${e.message}`); return 1; }

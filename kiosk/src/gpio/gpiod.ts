@@ -15,6 +15,7 @@ import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { GpioDriver, InputPin, OutputPin } from './driver.js';
 import { HEADER_LABELS } from './chip.js';
+import type { Log } from '../../../lib/log.js';
 
 export interface GpiodTools { version: 1 | 2; interactive: boolean }
 export interface ChardevChip { name: string; label: string; lines: number }
@@ -90,7 +91,7 @@ export interface GpiodOptions {
   bin?: { gpioset?: string; gpiomon?: string; gpiodetect?: string };
   /** default /dev: a kernel with the character device has /dev/gpiochipN */
   dev?: string;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 /** Whether this machine has GPIO character devices at all (the driver default depends on it). */
@@ -183,7 +184,7 @@ export class GpiodDriver implements GpioDriver {
   report(message: string): void {
     if (this.reported.has(message)) return;
     this.reported.add(message);
-    (this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`gpio: ${message}`);
+    (this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`gpio: ${message}`, 'error');
   }
 
   private offset(bcm: number): number {

@@ -28,7 +28,9 @@ export class Signal {
   private timers: NodeJS.Timeout[] = [];
   private failedSafe = false;
 
-  constructor(private readonly gpio: GpioDriver, private readonly cfg: SignalConfig, onOverride?: () => void) {
+  private watching = false;
+
+  constructor(private readonly gpio: GpioDriver, private readonly cfg: SignalConfig) {
     const p = cfg.pins;
     const named = gpio as GpioDriver & { label?: (pin: number, name: string) => void };
     for (const [name, pc] of Object.entries(p)) if (pc) named.label?.(pc.pin, name);
@@ -36,8 +38,18 @@ export class Signal {
     this.green = gpio.output(p.green.pin, !!p.green.activeLow);
     this.red = gpio.output(p.red.pin, !!p.red.activeLow);
     this.buzzer = gpio.output(p.buzzer.pin, !!p.buzzer.activeLow);
-    if (p.button && onOverride) gpio.input(p.button.pin, !!p.button.activeLow, cfg.buttonDebounceMs, onOverride);
     this.idle();
+  }
+
+  /**
+   * The officer's button, when the config names one: `onPress` on each debounced press. Not in the constructor:
+   * the fail-safe command builds a Signal only to shut the gate, and must not start watching a pin.
+   */
+  watchButton(onPress: () => void): void {
+    const b = this.cfg.pins.button;
+    if (!b || this.watching) return;
+    this.watching = true;
+    this.gpio.input(b.pin, !!b.activeLow, this.cfg.buttonDebounceMs, onPress);
   }
 
   private clear(): void {

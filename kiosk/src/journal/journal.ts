@@ -12,6 +12,7 @@ import { chmodSync, closeSync, fchmodSync, fdatasync, fdatasyncSync, fstatSync, 
 import { join } from 'node:path';
 import type { ScanRecord } from '../../../protocol/src/index.js';
 import { crc32 } from './crc32.js';
+import type { Log } from '../../../lib/log.js';
 
 const MAGIC = 0xc7;
 const T_SCAN = 1;
@@ -26,7 +27,7 @@ export interface JournalOptions {
   segmentBytes?: number;
   /** Total disk use cap, bytes (default 64 MiB): past it the oldest segment goes, confirmed or not. */
   maxBytes?: number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 interface Loc { seg: number; off: number; len: number }
@@ -55,7 +56,7 @@ export class Journal {
   private readonly commitMs: number;
   private readonly segmentBytes: number;
   private readonly maxBytes: number;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   readonly stats: JournalStats = { segments: 0, bytes: 0, pending: 0, appended: 0, fsyncs: 0, tornRecordsDropped: 0, unconfirmedDropped: 0 };
 
   private constructor(readonly dir: string, opts: JournalOptions) {
@@ -121,13 +122,13 @@ export class Journal {
         if (bad) {
           if (isLast) {
             // a torn tail from a power cut: cut it off, keep everything before it
-            this.log(`journal: dropped a torn record at ${this.path(no)} offset ${off} (${bad}); ${size - off} bytes cut, everything before kept`);
+            this.log(`journal: dropped a torn record at ${this.path(no)} offset ${off} (${bad}); ${size - off} bytes cut, everything before kept`, 'warn');
             ftruncateSync(fd, off);
             fdatasyncSync(fd);
             seg.bytes = off;
             this.stats.tornRecordsDropped++;
           } else {
-            this.log(`journal: segment ${this.path(no)} is damaged at offset ${off} (${bad}); records after it in this segment are skipped`);
+            this.log(`journal: segment ${this.path(no)} is damaged at offset ${off} (${bad}); records after it in this segment are skipped`, 'error');
             this.stats.tornRecordsDropped++;
           }
           break;
@@ -251,7 +252,7 @@ export class Journal {
   private collect(): void {
     while (this.segments.length > 1 && this.segments[0].unacked === 0) {
       const s = this.segments.shift()!;
-      try { unlinkSync(this.path(s.no)); } catch (e) { this.log(`journal: cannot delete ${this.path(s.no)}: ${(e as Error).message}`); }
+      try { unlinkSync(this.path(s.no)); } catch (e) { this.log(`journal: cannot delete ${this.path(s.no)}: ${(e as Error).message}`, 'warn'); }
     }
   }
 
@@ -262,7 +263,7 @@ export class Journal {
       const lost = [...this.pendingScans].filter(([, l]) => l.seg === s.no).map(([id]) => id);
       for (const id of lost) this.pendingScans.delete(id);
       this.stats.unconfirmedDropped += lost.length;
-      this.log(`journal: disk cap ${this.maxBytes} bytes reached; deleted ${this.path(s.no)} with ${lost.length} scans the hub never confirmed: check the uplink (chot doctor)`);
+      this.log(`journal: disk cap ${this.maxBytes} bytes reached; deleted ${this.path(s.no)} with ${lost.length} scans the hub never confirmed: check the uplink (chot doctor)`, 'error');
       try { unlinkSync(this.path(s.no)); } catch { /* already gone */ }
       total -= s.bytes;
     }
@@ -297,7 +298,7 @@ export class Journal {
     this.syncing = new Promise<void>((done) => {
       fdatasync(this.fd, (err) => {
         this.stats.fsyncs++;
-        if (err) this.log(`journal: fdatasync failed: ${err.message}: the disk may be failing`);
+        if (err) this.log(`journal: fdatasync failed: ${err.message}: the disk may be failing`, 'error');
         this.syncing = null;
         for (const w of waiters) w();
         done();

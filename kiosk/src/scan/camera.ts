@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Backoff } from '../uplink/backoff.js';
 import type { QrDecoder } from '../camera/decode.js';
 import { ScanSource } from './source.js';
+import type { Log } from '../../../lib/log.js';
 
 /** gray: packed luminance (ffmpeg); vc4: the Pi 4's bcm2835-isp yuv420; pisp: the Pi 5's PiSP yuv420 */
 export type FrameLayoutKind = 'gray' | 'vc4' | 'pisp';
@@ -27,7 +28,7 @@ export interface CameraOptions {
   /** default: gray for ffmpeg and commands, the ISP of this Pi (isp()) for rpicam */
   layout?: FrameLayoutKind;
   decoder: QrDecoder;
-  log?: (l: string) => void;
+  log?: Log;
 }
 
 export function cameraCommand(o: CameraOptions): string[] {
@@ -102,7 +103,7 @@ export class CameraScanner extends ScanSource {
     let lastChunk = 0, sincePause = 0;
     const runs: number[] = [];
     proc.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-500); });
-    proc.on('error', (e) => this.o.log?.(`camera: cannot start ${cmd} (${e.message}): is it installed?`));
+    proc.on('error', (e) => this.o.log?.(`camera: cannot start ${cmd} (${e.message}): is it installed?`, 'error'));
     proc.stdout!.on('data', (chunk: Buffer) => {
       if (this.state !== 'ok' && !this.refused) { this.backoff.reset(); this.setState('ok', `${cmd} ${this.o.width}x${this.o.height}`); }
       const now = performance.now();
@@ -134,7 +135,7 @@ export class CameraScanner extends ScanSource {
       this.proc = null;
       if (this.stopped) return;
       const wait = this.backoff.next();
-      this.o.log?.(`camera: ${cmd} stopped (${signal ?? `exit ${code}`}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}); restarting in ${(wait / 1000).toFixed(1)} s`);
+      this.o.log?.(`camera: ${cmd} stopped (${signal ?? `exit ${code}`}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}); restarting in ${(wait / 1000).toFixed(1)} s`, 'warn');
       this.setState('absent', `${cmd} stopped; restarting`);
       this.retry = setTimeout(() => { this.retry = null; this.launch(); }, wait);
     });
@@ -152,11 +153,11 @@ export class CameraScanner extends ScanSource {
     const first = !this.warned.has(bytes);
     this.warned.add(bytes);
     if (other) {
-      if (first) this.o.log?.(`camera: ${cmd} sends ${bytes}-byte frames, but ${w}x${h} in the ${this.layout} layout is ${expected}: they match the ${other} layout, reading them so from now on`);
+      if (first) this.o.log?.(`camera: ${cmd} sends ${bytes}-byte frames, but ${w}x${h} in the ${this.layout} layout is ${expected}: they match the ${other} layout, reading them so from now on`, 'warn');
       this.layout = other;
       return;
     }
-    if (first) this.o.log?.(`camera: ${cmd} sends ${bytes}-byte frames, but ${w}x${h} in the ${this.layout} layout is ${expected} and no known layout gives ${bytes}: no frame is decoded; set scanner.width/height to a size the camera delivers (e.g. 640x480)`);
+    if (first) this.o.log?.(`camera: ${cmd} sends ${bytes}-byte frames, but ${w}x${h} in the ${this.layout} layout is ${expected} and no known layout gives ${bytes}: no frame is decoded; set scanner.width/height to a size the camera delivers (e.g. 640x480)`, 'error');
     this.refused = true;
     this.setState('absent', `${cmd}: frames of ${bytes} bytes, expected ${expected} for ${w}x${h}`);
   }
@@ -173,7 +174,7 @@ export class CameraScanner extends ScanSource {
     }
     this.o.decoder.decode(gray, width, height).then((text) => {
       if (text) { this.decoded++; this.emit('code', text, at); } // the kiosk's debounce makes consecutive frames one scan
-    }, (e) => this.o.log?.(`camera: decoder failed on a frame: ${(e as Error).message}`)).finally(() => { this.busy = false; });
+    }, (e) => this.o.log?.(`camera: decoder failed on a frame: ${(e as Error).message}`, 'warn')).finally(() => { this.busy = false; });
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ScanSource } from './source.js';
+import type { Log } from '../../../lib/log.js';
 
 const EV_KEY = 1;
 const KEY_ENTER = 28, KEY_KPENTER = 96, KEY_LEFTSHIFT = 42, KEY_RIGHTSHIFT = 54;
@@ -70,7 +71,7 @@ export class HidScanner extends ScanSource {
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: { path: string; retryMs?: number; log?: (l: string) => void }) {
+  constructor(private readonly opts: { path: string; retryMs?: number; log?: Log }) {
     super();
   }
 
@@ -89,13 +90,13 @@ export class HidScanner extends ScanSource {
       const at = performance.now();
       for (const e of decoder.push(chunk as Buffer)) {
         if ('code' in e) this.emit('code', e.code, at);
-        else this.opts.log?.(`scanner: dropped a code from ${this.opts.path}: ${e.dropped}`);
+        else this.opts.log?.(`scanner: dropped a code from ${this.opts.path}: ${e.dropped}`, 'warn');
       }
     });
     const gone = (why: string) => {
       if (this.stream !== s || this.stopped) return;
       this.stream = null;
-      if (this.state !== 'absent') this.opts.log?.(`scanner: ${this.opts.path} is gone (${why}); waiting for it to come back${/EACCES/.test(why) ? ': add the chot user to the input group' : ''}`);
+      if (this.state !== 'absent') this.opts.log?.(`scanner: ${this.opts.path} is gone (${why}); waiting for it to come back${/EACCES/.test(why) ? ': add the chot user to the input group' : ''}`, 'warn');
       this.setState('absent', `${this.opts.path}: ${why}`);
       this.retry = setTimeout(() => { this.retry = null; this.open(); }, this.opts.retryMs ?? 500);
     };

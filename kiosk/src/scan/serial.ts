@@ -5,13 +5,14 @@ import { SerialPort } from 'serialport';
 import { performance } from 'node:perf_hooks';
 import { LineFramer } from './lines.js';
 import { ScanSource } from './source.js';
+import type { Log } from '../../../lib/log.js';
 
 export interface SerialOptions {
   path: string;
   baudRate?: number;
   maxLength?: number;
   retryMs?: number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export class SerialScanner extends ScanSource {
@@ -20,7 +21,7 @@ export class SerialScanner extends ScanSource {
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
   private framer: LineFramer;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
 
   constructor(private readonly opts: SerialOptions) {
     super();
@@ -40,7 +41,7 @@ export class SerialScanner extends ScanSource {
     port.open((err) => {
       if (this.stopped) { port.close(() => {}); return; }
       if (err) {
-        if (this.state !== 'absent') this.log(`scanner: cannot open ${this.opts.path}: ${err.message}; retrying every ${this.opts.retryMs ?? 500} ms (is it plugged in, in USB-COM mode?)`);
+        if (this.state !== 'absent') this.log(`scanner: cannot open ${this.opts.path}: ${err.message}; retrying every ${this.opts.retryMs ?? 500} ms (is it plugged in, in USB-COM mode?)`, 'warn');
         this.setState('absent', `${this.opts.path}: ${err.message}`);
         this.scheduleRetry();
         return;
@@ -54,13 +55,13 @@ export class SerialScanner extends ScanSource {
       const at = performance.now();
       for (const e of this.framer.push(chunk)) {
         if ('code' in e) this.emit('code', e.code, at);
-        else this.log(`scanner: dropped a line from ${this.opts.path}: ${e.dropped}`);
+        else this.log(`scanner: dropped a line from ${this.opts.path}: ${e.dropped}`, 'warn');
       }
     });
     const gone = (why: string) => {
       if (this.port !== port || this.stopped) return;
       this.port = null;
-      this.log(`scanner: ${this.opts.path} was disconnected (${why}); waiting for it to come back`);
+      this.log(`scanner: ${this.opts.path} was disconnected (${why}); waiting for it to come back`, 'warn');
       this.setState('absent', `${this.opts.path} disconnected`);
       if (port.isOpen) port.close(() => {});
       this.scheduleRetry();

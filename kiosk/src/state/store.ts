@@ -10,6 +10,7 @@ import {
   type KioskConfigMessage, type StatusList, type TrustList,
 } from '../../../protocol/src/index.js';
 import { DurableJsonFile, writeDurable } from '../../../lib/durable-file.js';
+import type { Log } from '../../../lib/log.js';
 
 export interface KioskState {
   trust?: { version: number; receivedAt: number };
@@ -30,14 +31,14 @@ export class StateStore {
   }
 
   /** Loads the state and the lists held; a damaged list file is refused and logged, the kiosk goes on. */
-  static async open(dir: string, root: KeyObject, log: (l: string) => void): Promise<StateStore> {
+  static async open(dir: string, root: KeyObject, log: Log): Promise<StateStore> {
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     const s = new StateStore(dir, root);
     await s.db.read();
     for (const [file, load] of [['trust.cose', (b: Uint8Array) => { s.trust = openTrustList(b, root); }], ['status.cose', (b: Uint8Array) => { s.status = openStatusList(b, root); }]] as const) {
       const p = join(dir, file);
       if (!existsSync(p)) continue;
-      try { load(new Uint8Array(readFileSync(p))); } catch (e) { log(`state: ${p} refused at start-up (${(e as Error).message}); waiting for the hub to send it again`); }
+      try { load(new Uint8Array(readFileSync(p))); } catch (e) { log(`state: ${p} refused at start-up (${(e as Error).message}); waiting for the hub to send it again`, 'warn'); }
     }
     s.replayDeltas(log);
     return s;
@@ -89,13 +90,13 @@ export class StateStore {
   }
 
   /** Replays the kept deltas on the full list; stops at the first that does not fit. */
-  private replayDeltas(log: (l: string) => void): void {
+  private replayDeltas(log: Log): void {
     for (const f of this.deltaFiles()) {
       if (f.version <= this.status.version) { unlinkSync(f.path); continue; }
       try {
         this.status = applyStatusDelta(this.status, openStatusDelta(new Uint8Array(readFileSync(f.path)), this.root));
       } catch (e) {
-        log(`state: kept status delta ${f.path} does not apply (${(e as Error).message}); waiting for the hub's full list`);
+        log(`state: kept status delta ${f.path} does not apply (${(e as Error).message}); waiting for the hub's full list`, 'warn');
         break;
       }
     }

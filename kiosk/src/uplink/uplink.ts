@@ -6,9 +6,11 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseAck, parseKioskConfig, topics, type KioskConfigMessage, type KioskStatus, type ScanRecord } from '../../../protocol/src/index.js';
+import { parseAck, parseKioskConfig, topics, type KioskStatus, type ScanRecord } from '../../../protocol/src/index.js';
 import type { Journal } from '../journal/journal.js';
 import { Backoff } from './backoff.js';
+import type { LinkState, UplinkEvents, UplinkPort } from './port.js';
+import type { Log } from '../../../lib/log.js';
 
 export interface UplinkOptions {
   url: string;
@@ -23,25 +25,16 @@ export interface UplinkOptions {
   backlogPerSecond: number;
   batchMax: number;
   ackTimeoutMs: number;
-  log: (line: string) => void;
+  log: Log;
 }
 
-export interface UplinkEvents {
-  trust: [bytes: Uint8Array];
-  statusList: [bytes: Uint8Array];
-  statusDelta: [bytes: Uint8Array];
-  config: [config: KioskConfigMessage];
-  ack: [count: number, hubTime: number, rttMs: number];
-  link: [state: LinkState];
-}
-
-export type LinkState = 'connecting' | 'online' | 'offline';
+export type { LinkState, UplinkEvents } from './port.js';
 
 const MAX_BATCHES_IN_FLIGHT = 8;
 
 interface Batch { ids: string[]; sentAt: number; open: number }
 
-export class Uplink extends EventEmitter<UplinkEvents> {
+export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
   private client: MqttClient | null = null;
   private readonly backoff: Backoff;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -104,7 +97,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.attempt--; // stay with the node that answered
       const me = this.opts.kioskId;
       client.subscribe({ [topics.ack(me)]: { qos: 1 }, [topics.config(me)]: { qos: 1 }, [topics.trust]: { qos: 1 }, [topics.statusList]: { qos: 1 }, [topics.statusDelta]: { qos: 1 } }, (err) => {
-        if (err) this.opts.log(`uplink: subscribe refused: ${err.message}: check this kiosk's permissions on the hub`);
+        if (err) this.opts.log(`uplink: subscribe refused: ${err.message}: check this kiosk's permissions on the hub`, 'error');
       });
       this.clearInFlight();
       this.live = [];
@@ -112,7 +105,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.pump();
     });
     client.on('message', (topic, payload) => this.onMessage(topic, new Uint8Array(payload)));
-    client.on('error', (e) => this.opts.log(`uplink: ${e.message}${/auth|password/i.test(e.message) ? ': check hub.username / hub.password (chot device add on the hub)' : ''}`));
+    client.on('error', (e) => this.opts.log(`uplink: ${e.message}${/auth|password/i.test(e.message) ? ': check hub.username / hub.password (chot device add on the hub)' : ''}`, 'warn'));
     client.on('close', () => {
       if (this.client !== client) return;
       this.client = null;
@@ -122,7 +115,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.setState('offline');
       if (this.stopped) return;
       const wait = this.backoff.next();
-      this.opts.log(`uplink: link to ${this.url} lost; retrying in ${(wait / 1000).toFixed(1)} s; scans keep being journaled (${this.journal.pending} waiting)`);
+      this.opts.log(`uplink: link to ${this.url} lost; retrying in ${(wait / 1000).toFixed(1)} s; scans keep being journaled (${this.journal.pending} waiting)`, 'warn');
       this.reconnectTimer = setTimeout(() => { this.reconnectTimer = null; this.connect(lastWill); }, wait);
     });
   }
@@ -131,7 +124,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     const me = this.opts.kioskId;
     if (topic === topics.ack(me)) {
       const a = parseAck(payload);
-      if (!a.ok) { this.opts.log(`uplink: ignored a malformed ack: ${a.error}`); return; }
+      if (!a.ok) { this.opts.log(`uplink: ignored a malformed ack: ${a.error}`, 'warn'); return; }
       const now = Date.now();
       let sentAt = now;
       for (const id of a.value.ids) {
@@ -147,7 +140,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     } else if (topic === topics.config(me)) {
       if (!payload.length) return;
       const c = parseKioskConfig(payload);
-      if (c.ok) this.emit('config', c.value); else this.opts.log(`uplink: ignored a config from the hub: ${c.error}`);
+      if (c.ok) this.emit('config', c.value); else this.opts.log(`uplink: ignored a config from the hub: ${c.error}`, 'warn');
     } else if (topic === topics.trust) {
       if (payload.length) this.emit('trust', payload);
     } else if (topic === topics.statusList) {

@@ -1,0 +1,28 @@
+// The uplink as the kiosk sees it: a link to the hub that delivers journaled scans and brings lists, config and
+// the hub's time back. Uplink (uplink.ts) is the real one over MQTT; SimUplink (sim.ts) is a hub in memory for
+// the tests that are not about the link. Both pass one contract (kiosk/test/uplink.test.ts).
+import type { EventEmitter } from 'node:events';
+import type { KioskConfigMessage, KioskStatus } from '../../../protocol/src/index.js';
+
+export type LinkState = 'connecting' | 'online' | 'offline';
+
+export interface UplinkEvents {
+  trust: [bytes: Uint8Array];
+  statusList: [bytes: Uint8Array];
+  statusDelta: [bytes: Uint8Array];
+  config: [config: KioskConfigMessage];
+  /** the hub confirmed `count` scans as stored; its clock read `hubTime` */
+  ack: [count: number, hubTime: number, rttMs: number];
+  link: [state: LinkState];
+}
+
+export interface UplinkPort extends EventEmitter<UplinkEvents> {
+  readonly state: LinkState;
+  /** Connects, and keeps connecting until stopped; `lastWill` is what the hub hears if the kiosk vanishes. */
+  start(lastWill: KioskStatus): void;
+  /** A scan was journaled: send it when the link allows. It leaves the journal only when the hub acknowledges it. */
+  scanned(id: string): void;
+  publishStatus(status: KioskStatus): void;
+  /** Tells the hub `finalStatus` if online, then disconnects. */
+  stop(finalStatus?: KioskStatus): Promise<void>;
+}

@@ -1,0 +1,110 @@
+// A simulated uplink: the hub in memory, for the kiosk's tests that are not about the link (and so need no
+// broker). It keeps the real uplink's promises, checked by the same contract (kiosk/test/uplink.test.ts): a scan
+// leaves the journal only once "the hub" has it, nothing is sent while the link is down, the backlog goes when
+// it comes back, and lists published while away arrive on the next connection, as retained MQTT messages do.
+import { EventEmitter } from 'node:events';
+import type { KioskConfigMessage, KioskStatus, ScanRecord } from '../../../protocol/src/index.js';
+import type { Journal } from '../journal/journal.js';
+import type { LinkState, UplinkEvents, UplinkPort } from './port.js';
+
+type Retained = 'trust' | 'statusList' | 'statusDelta';
+
+export interface SimUplinkOptions {
+  /** Whether the hub can be reached at start (default true). */
+  reachable?: boolean;
+  /** The hub's clock, carried on each acknowledgement (default Date.now). */
+  hubNow?: () => number;
+}
+
+export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort {
+  state: LinkState = 'offline';
+  /** What "the hub" stored, by scan id. */
+  readonly stored = new Map<string, ScanRecord>();
+  /** Every status the kiosk published (heartbeats, the final offline one). */
+  readonly statuses: KioskStatus[] = [];
+  lastWill: KioskStatus | undefined;
+  private reachable: boolean;
+  private started = false;
+  private readonly retained = new Map<Retained, Uint8Array>();
+  private config: KioskConfigMessage | undefined;
+  private readonly hubNow: () => number;
+
+  constructor(private readonly journal: Pick<Journal, 'get' | 'ack' | 'oldest' | 'pending'>, opts: SimUplinkOptions = {}) {
+    super();
+    this.reachable = opts.reachable ?? true;
+    this.hubNow = opts.hubNow ?? Date.now;
+  }
+
+  private setState(s: LinkState): void {
+    if (s === this.state) return;
+    this.state = s;
+    this.emit('link', s);
+  }
+
+  start(lastWill: KioskStatus): void {
+    this.lastWill = lastWill;
+    this.started = true;
+    this.connect();
+  }
+
+  private connect(): void {
+    this.setState('connecting');
+    // answered on a later turn of the event loop, as a broker would
+    setImmediate(() => {
+      if (!this.started || this.state !== 'connecting') return;
+      if (!this.reachable) { this.setState('offline'); return; }
+      this.setState('online');
+      for (const [kind, bytes] of this.retained) this.emit(kind, bytes);
+      if (this.config) this.emit('config', this.config);
+      this.deliver(this.journal.oldest(this.journal.pending));
+    });
+  }
+
+  /** Takes scans to "the hub" and acknowledges them, as the hub does once they are on its disk. */
+  private deliver(records: ScanRecord[]): void {
+    if (!records.length) return;
+    for (const r of records) this.stored.set(r.id, r);
+    const n = this.journal.ack(records.map((r) => r.id));
+    this.emit('ack', n, this.hubNow(), 0);
+  }
+
+  scanned(id: string): void {
+    if (this.state !== 'online') return;
+    setImmediate(() => { if (this.state === 'online') this.deliver(this.journal.get([id])); });
+  }
+
+  publishStatus(status: KioskStatus): void {
+    if (this.state === 'online') this.statuses.push(status);
+  }
+
+  async stop(finalStatus?: KioskStatus): Promise<void> {
+    this.started = false;
+    if (finalStatus && this.state === 'online') this.statuses.push(finalStatus);
+    this.setState('offline');
+  }
+
+  // the hub's side
+
+  /** The link goes down (a dead broker, a cut cable) or comes back; the kiosk reconnects by itself. */
+  setReachable(on: boolean): void {
+    this.reachable = on;
+    if (!on && this.state !== 'offline') {
+      if (this.lastWill && this.state === 'online') this.statuses.push(this.lastWill);
+      this.setState('offline');
+    } else if (on && this.started && this.state === 'offline') {
+      this.connect();
+    }
+  }
+
+  /** Publishes a list as retained: the kiosk gets it now if online, else on its next connection. */
+  publish(kind: Retained, bytes: Uint8Array): void {
+    this.retained.set(kind, bytes);
+    if (this.state === 'online') setImmediate(() => { if (this.state === 'online') this.emit(kind, bytes); });
+  }
+
+  /** The hub's config for this kiosk, retained like the lists. */
+  sendConfig(c: KioskConfigMessage): void {
+    this.config = c;
+    if (this.state === 'online') setImmediate(() => { if (this.state === 'online') this.emit('config', c); });
+  }
+}
