@@ -1,7 +1,13 @@
 // The kiosk's configuration: one JSON file, validated at start-up against kiosk/config.schema.json with
 // defaults filled in. An error names the bad key's path and its value, in one line.
+//
+// What an enrolment gives (id, area, time zone, hub addresses, secret) is not written into that file: under
+// systemd (ProtectSystem=strict) /etc is read-only to the kiosk, which enrols itself when its enrolment QR is
+// scanned. It is kept in the state folder instead (enrolled.json, hub.secret), and laid over the file's settings
+// whenever the config is loaded, so the kiosk, chot doctor and the fail-safe all see the same kiosk.
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DEFAULT_SIGNAL, type SignalConfig } from './gpio/signal.js';
 import { formatSchemaError } from '../../protocol/src/index.js';
@@ -45,20 +51,89 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
   return c;
 }
 
-export function loadConfig(path: string): KioskConfig {
+/** The enrolment kept in the state folder: what the hub's answer set, laid over the config file's settings. */
+export interface Enrolment {
+  v: 1;
+  /** when it was made, ms */
+  at: number;
+  kiosk: { id: string; area: string; timeZone?: string };
+  /** web: the hub enrolled with (later codes must name it); url: its MQTT broker; passwordFile: the secret */
+  hub: { web: string; url: string; passwordFile: string };
+}
+
+export const ENROLLED_FILE = 'enrolled.json';
+export const SECRET_FILE = 'hub.secret';
+const DEFAULT_STATE_DIR = (schema as { properties: { stateDir: { default: string } } }).properties.stateDir.default;
+
+export interface LoadedConfig {
+  config: KioskConfig;
+  /** the enrolment file laid over the config, when there is one */
+  enrolled?: string;
+  /** an enrolment file this user may not read (chot doctor run as another user): the config file's settings only */
+  unreadable?: string;
+}
+
+function readJson(path: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read the config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return checkConfig(doc, path);
+}
+
+/** Checks the shape of an enrolment file; the values are then checked with the whole config by the schema. */
+function checkEnrolment(doc: unknown, path: string): Enrolment {
+  const bad = (what: string) => new ConfigError(`${path}: ${what}; delete it and enrol again (chot kiosk enrol, or scan the enrolment code)`);
+  const d = doc as Partial<Enrolment> | null;
+  if (!d || typeof d !== 'object' || Array.isArray(d) || d.v !== 1) throw bad('not an enrolment (v 1)');
+  const k = d.kiosk, h = d.hub;
+  if (!k || typeof k.id !== 'string' || typeof k.area !== 'string' || (k.timeZone !== undefined && typeof k.timeZone !== 'string')) throw bad('kiosk.id and kiosk.area must be strings');
+  if (!h || typeof h.web !== 'string' || typeof h.url !== 'string' || typeof h.passwordFile !== 'string') throw bad('hub.web, hub.url and hub.passwordFile must be strings');
+  return d as Enrolment;
+}
+
+/** The config file's document with an enrolment laid over it (the secret belongs to the enrolled id). */
+export function withEnrolment(doc: Record<string, unknown>, e: Enrolment): Record<string, unknown> {
+  const kiosk = { ...(doc.kiosk as object | undefined), id: e.kiosk.id, area: e.kiosk.area, ...(e.kiosk.timeZone ? { timeZone: e.kiosk.timeZone } : {}) };
+  const { password: _p, username: _u, ...hub } = (doc.hub ?? {}) as Record<string, unknown>;
+  return { ...doc, kiosk, hub: { ...hub, web: e.hub.web, url: e.hub.url, passwordFile: e.hub.passwordFile } };
+}
+
+/** The state folder a config document names, or the default; before validation, to find the enrolment. */
+export function stateDirOf(doc: unknown): string {
+  const d = (doc as { stateDir?: unknown } | null)?.stateDir;
+  return typeof d === 'string' ? d : DEFAULT_STATE_DIR;
+}
+
+/** Reads the config file and the enrolment in its state folder, if any; `enrolment` replaces the one on disk. */
+export function loadConfigWithState(path: string, enrolment?: Enrolment): LoadedConfig {
+  let doc = readJson(path, 'the config');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { config: checkConfig(doc, path) };
+  const file = join(stateDirOf(doc), ENROLLED_FILE);
+  let e = enrolment;
+  let unreadable: string | undefined;
+  if (!e) {
+    try {
+      e = checkEnrolment(JSON.parse(readFileSync(file, 'utf8')), file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') unreadable = file;
+      else if (code !== 'ENOENT') throw err instanceof ConfigError ? err : new ConfigError(`${file} is not valid JSON: ${(err as Error).message}; delete it and enrol again`);
+    }
+  }
+  if (!e) return { config: checkConfig(doc, path), unreadable };
+  doc = withEnrolment(doc as Record<string, unknown>, e);
+  return { config: checkConfig(doc, `${path} with ${enrolment ? 'the new enrolment' : file}`), enrolled: file };
+}
+
+export function loadConfig(path: string): KioskConfig {
+  return loadConfigWithState(path).config;
 }
 
 export function signalConfig(c: KioskConfig): SignalConfig {

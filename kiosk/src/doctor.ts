@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import mqtt from 'mqtt';
-import { checkConfig, loadConfig, type KioskConfig } from './config.js';
+import { checkConfig, loadConfigWithState, type KioskConfig } from './config.js';
 import { KioskClock, type ClockState } from './clock.js';
 import { headerChip, listChips } from './gpio/chip.js';
 import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
@@ -40,8 +40,14 @@ export async function doctor(configPath: string, opts: DoctorOptions = {}): Prom
   let c: KioskConfig;
   let configured = true;
   try {
-    c = loadConfig(configPath);
-    checks.push(pass('config', `${configPath} is valid (kiosk ${c.kiosk.id}, area ${c.kiosk.area})`));
+    const loaded = loadConfigWithState(configPath);
+    c = loaded.config;
+    const valid = `${configPath} is valid (kiosk ${c.kiosk.id}, area ${c.kiosk.area}`;
+    if (loaded.unreadable) {
+      checks.push(warn('config', `${valid}); the enrolment in ${loaded.unreadable} cannot be read by ${userInfo().username}: the id and hub below are the config file's, not the enrolled ones`, AS_KIOSK_USER));
+    } else {
+      checks.push(pass('config', `${valid}${loaded.enrolled ? `, enrolled: from ${loaded.enrolled}` : ''})`));
+    }
   } catch (e) {
     configured = false;
     checks.push(fail('config', `${(e as Error).message}; the checks below use the kiosk's defaults`,

@@ -1,18 +1,20 @@
 // Enrolment: a new kiosk redeems the one-time token from `chot device add` at the hub and gets its id, area, hub
-// address and secret. The secret goes into a file only root and the kiosk can read; the config is rewritten
-// durably, and checked before it is written, so a failed enrolment leaves the old one in place.
+// address and secret. They are kept in the kiosk's state folder (enrolled.json, and the secret in hub.secret,
+// readable by the kiosk's user only), never written into the config file: under systemd the running kiosk, which
+// enrols itself when its code is scanned, may write nowhere else (ProtectSystem=strict). loadConfig lays them
+// over the file's settings. Both are written durably, and checked first, so a failed enrolment changes nothing.
 //
 // Whom the kiosk trusts: a QR is only a claim. A scanned code is redeemed only at the hub the provisioning pinned
 // in the config (hub.web, and for https the CA in hub.ca); a code naming any other address is refused before a
 // byte leaves the kiosk. At the console (chot kiosk enrol) the technician's command is the trust: --hub-web names
 // the hub, else the pinned one, else the address in the code the technician typed. Whatever the hub answers is
 // checked field by field, and only the kiosk's id, area, time zone, MQTT address and secret are taken from it.
-import { chownSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { KIOSK_ID_RE, isArea, parseEnrolText } from '../../protocol/src/index.js';
-import { checkConfig } from './config.js';
+import { ENROLLED_FILE, SECRET_FILE, loadConfigWithState, type Enrolment } from './config.js';
 import { writeDurable } from '../../lib/durable-file.js';
 
 /** Words for the officer's screen, beside the technician's one-line message. */
@@ -29,7 +31,11 @@ export interface EnrolOptions {
   scanned?: boolean;
 }
 
-export interface Enrolled { id: string; area: string; hub: string; web: string }
+export interface Enrolled {
+  id: string; area: string; hub: string; web: string;
+  /** where the enrolment is kept (the state folder's enrolled.json) */
+  file: string;
+}
 
 /** The most of an answer read: an enrolment answer is a few hundred bytes. */
 const MAX_ANSWER = 16 * 1024;
@@ -144,10 +150,11 @@ export async function enrol(configPath: string, text: string, opts: EnrolOptions
     throw refused(`${q(text.slice(0, 40))} is not an enrolment code: scan the QR from chot device add, or give --hub-web http://HUB:8090 and the token`,
       'Không phải mã đăng ký hợp lệ.', 'Not a valid enrolment code.');
   }
-  const doc = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>;
-  const trusted = trustedHub(doc, code, opts);
-  const ca = trusted.startsWith('https:') && typeof doc.hub?.ca === 'string' ? doc.hub.ca : undefined;
-  const known = [doc.hub?.url, ...((doc.hub?.urls as unknown[] | undefined) ?? [])].filter((x): x is string => typeof x === 'string');
+  // the config as the kiosk runs it: the file's settings, and an earlier enrolment's if there is one
+  const { config: c } = loadConfigWithState(configPath);
+  const trusted = trustedHub(c, code, opts);
+  const ca = trusted.startsWith('https:') ? c.hub.ca : undefined;
+  const known = [c.hub.url, ...(c.hub.urls ?? [])].filter((x): x is string => typeof x === 'string');
 
   let res: { status: number; text: string };
   try {
@@ -165,20 +172,23 @@ export async function enrol(configPath: string, text: string, opts: EnrolOptions
   }
   const a = checkAnswer(body, trusted, known);
 
-  const secretPath = (doc.hub?.passwordFile as string | undefined) ?? join(dirname(configPath), 'kiosk.secret');
-  doc.kiosk = { ...doc.kiosk, id: a.kiosk.id, area: a.kiosk.area, ...(a.kiosk.timeZone ? { timeZone: a.kiosk.timeZone } : {}) };
-  // the hub this kiosk enrolled with stays pinned: a later scanned code must name it too
-  doc.hub = { ...doc.hub, web: trusted, url: a.hub.url, passwordFile: secretPath };
-  delete doc.hub.password;
-  delete doc.hub.username; // the new secret belongs to the new id, which is the MQTT user name
-  checkConfig(JSON.parse(JSON.stringify(doc)), configPath); // never write a config the kiosk would refuse
-  // run as root at the console, the files keep the config's owner and group (root:chot from the provisioning), so
-  // the kiosk's user can still read them; the secret is shared with that group only if it is not root's own
-  const owner = statSync(configPath);
+  const dir = c.stateDir;
+  const e: Enrolment = {
+    v: 1, at: Date.now(), kiosk: a.kiosk,
+    // the hub this kiosk enrolled with stays pinned: a later scanned code must name it too
+    hub: { web: trusted, url: a.hub.url, passwordFile: join(dir, SECRET_FILE) },
+  };
+  loadConfigWithState(configPath, e); // never keep an enrolment the kiosk would refuse
+  // run as root at the console, the files go to the state folder's owner (the kiosk's user, from systemd's
+  // StateDirectory=); a folder made here is root's with the config's group until systemd hands it to that user
   const root = process.getuid?.() === 0;
-  const shared = root && owner.gid !== 0;
-  writeDurable(secretPath, a.password, shared ? 0o640 : 0o600);
-  writeDurable(configPath, JSON.stringify(doc, null, 2) + '\n', 0o640);
-  if (root) for (const f of [secretPath, configPath]) chownSync(f, owner.uid, owner.gid);
-  return { id: a.kiosk.id, area: a.kiosk.area, hub: a.hub.url, web: trusted };
+  const made = !existsSync(dir);
+  if (made) mkdirSync(dir, { recursive: true, mode: 0o750 });
+  if (root && made) chownSync(dir, 0, statSync(configPath).gid);
+  const owner = statSync(dir);
+  const file = join(dir, ENROLLED_FILE);
+  writeDurable(e.hub.passwordFile, a.password, 0o600);
+  writeDurable(file, JSON.stringify(e, null, 2) + '\n', 0o640);
+  if (root) for (const f of [e.hub.passwordFile, file]) chownSync(f, owner.uid, owner.gid);
+  return { id: a.kiosk.id, area: a.kiosk.area, hub: a.hub.url, web: trusted, file };
 }

@@ -1,14 +1,18 @@
 // Enrolment: the one-time token from chot device add, redeemed with chot kiosk enrol or by scanning its QR; and
 // only ever at the hub the kiosk was provisioned to trust (issue 18: a QR naming another server must not take it).
+// What the hub answers is kept in the state folder, never in the config file, which systemd keeps read-only to the
+// running kiosk (ProtectSystem=strict): a kiosk run as another user, its config not writable, enrols by scanning.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chot, killAll, makeWorld, pty, sleep, start, startHub, stop, waitFor, type Hub } from './rig.js';
 import { enrol, EnrolFailed } from '../src/enrol.js';
+import { loadConfig, loadConfigWithState } from '../src/config.js';
 import { chromium } from 'playwright-core';
 
 const w = makeWorld('enrol');
@@ -35,14 +39,21 @@ test('device add prints a one-time token and its QR; chot kiosk enrol sets the k
   assert.match(out.enrolment, /^CHOTENROL1:http:\/\/127\.0\.0\.1:\d+#[A-Za-z0-9_-]{22}$/);
   assert.is(readFileSync(qr).subarray(1, 4).toString(), 'PNG');
   const cfg = bareKiosk('e');
+  const before = readFileSync(cfg, 'utf8');
   const r = chot(['kiosk', 'enrol', out.enrolment, '--config', cfg]);
   assert.is(r.code, 0, r.err);
-  const doc = JSON.parse(readFileSync(cfg, 'utf8'));
-  assert.equal([doc.kiosk.id, doc.kiosk.area, doc.hub.url], ['booth-e', '79/26734', `mqtt://127.0.0.1:${hub.port}`]);
-  assert.is(doc.hub.web, web, 'the hub it enrolled with stays pinned for later codes');
-  assert.is((statSync(doc.hub.passwordFile).mode & 0o777).toString(8), '600');
-  assert.is((statSync(cfg).mode & 0o777).toString(8), '640', 'the config holds the hub address and the secret\'s path: not for everyone');
-  assert.not.ok('password' in doc.hub, 'the secret is in its own file, not in the config');
+  const state = join(w.dir, 'state-e');
+  assert.is(JSON.parse(r.out).kept, join(state, 'enrolled.json'));
+  assert.is(readFileSync(cfg, 'utf8'), before, 'the config file is not changed: the enrolment is kept in the state folder');
+  const loaded = loadConfigWithState(cfg);
+  const c = loaded.config;
+  assert.is(loaded.enrolled, join(state, 'enrolled.json'));
+  assert.equal([c.kiosk.id, c.kiosk.area, c.hub.url], ['booth-e', '79/26734', `mqtt://127.0.0.1:${hub.port}`]);
+  assert.is(c.hub.web, web, 'the hub it enrolled with stays pinned for later codes');
+  assert.is(c.hub.passwordFile, join(state, 'hub.secret'));
+  assert.is((statSync(c.hub.passwordFile!).mode & 0o777).toString(8), '600');
+  assert.is((statSync(join(state, 'enrolled.json')).mode & 0o777).toString(8), '640', 'the hub address and the secret\'s path: not for everyone');
+  assert.not.match(readFileSync(join(state, 'enrolled.json'), 'utf8'), new RegExp(readFileSync(c.hub.passwordFile!, 'utf8').trim()), 'the secret is in its own file');
   const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-e');
   await waitFor('the enrolled kiosk to hold its lists', () => kiosk.log().includes('now holding trust list version 1'), 10_000);
   await stop(kiosk);
@@ -62,6 +73,7 @@ test('an expired or unknown token is refused with a clear reason, and the config
   assert.is(r.code, 1);
   assert.match(r.err, /token expired at .*ask the hub for a new one/);
   assert.is(readFileSync(cfg, 'utf8'), before);
+  assert.not.ok(existsSync(join(w.dir, 'state-x', 'enrolled.json')), 'no enrolment kept');
   const unknown = chot(['kiosk', 'enrol', `CHOTENROL1:${web}#AAAAAAAAAAAAAAAAAAAAAA`, '--config', cfg]);
   assert.match(unknown.err, /not known to this hub/);
   const garbage = chot(['kiosk', 'enrol', 'hello', '--config', cfg]);
@@ -135,7 +147,8 @@ test('a scanned code naming another server is refused on the officer screen, not
   await stop(again);
   await port.close();
   await evil.close();
-  assert.ok(existsSync(join(w.dir, 'kiosk.secret')));
+  assert.ok(existsSync(join(w.dir, 'state-s', 'hub.secret')));
+  assert.is(loadConfig(cfg).kiosk.id, 'booth-s');
 });
 
 test('a kiosk provisioned without a hub to trust refuses every scanned code; at the console a code for another hub than the pinned one is refused, --hub-web with a bare token works', async () => {
@@ -150,7 +163,7 @@ test('a kiosk provisioned without a hub to trust refuses every scanned code; at 
   assert.match((e as EnrolFailed).words.en, /no trusted hub/);
   assert.is(evil.hits, 0);
   assert.is(readFileSync(cfg, 'utf8'), before);
-  assert.not.ok(existsSync(join(dir, 'kiosk.secret')));
+  assert.not.ok(existsSync(join(w.dir, 'state-u', 'hub.secret')));
   // pinned to the real hub: a code for the stranger, typed at the console, is refused too
   const pinned = bareKiosk('p', { hub: { web } }, dir);
   const r = chot(['kiosk', 'enrol', `CHOTENROL1:${evil.url}#${TOKEN}`, '--config', pinned]);
@@ -162,7 +175,7 @@ test('a kiosk provisioned without a hub to trust refuses every scanned code; at 
   const token = (JSON.parse(add.out) as { enrolment: string }).enrolment.split('#')[1];
   const ok = chot(['kiosk', 'enrol', '--hub-web', web, token, '--config', pinned]);
   assert.is(ok.code, 0, ok.err);
-  assert.is(JSON.parse(readFileSync(pinned, 'utf8')).kiosk.id, 'booth-t');
+  assert.is(loadConfig(pinned).kiosk.id, 'booth-t');
   await evil.close();
 });
 
@@ -195,7 +208,7 @@ test('an answer from the trusted address is checked field by field: anything a h
     assert.match((e as Error).message, reason, what);
     assert.not.match((e as Error).message, /\n/, `${what}: one line`);
     assert.is(readFileSync(cfg, 'utf8'), before, what);
-    assert.not.ok(existsSync(join(dir, 'kiosk.secret')), what);
+    assert.not.ok(existsSync(join(w.dir, 'state-a', 'hub.secret')) || existsSync(join(w.dir, 'state-a', 'enrolled.json')), what);
   }
   assert.is(fake.hits, cases.length, 'each case reached the pinned address once, and nothing else');
   // the same answer with the broker on the pinned host is taken: the checks refuse the hijack, not the hub
@@ -238,6 +251,69 @@ test('over https the hub\'s certificate is checked against the pinned CA (hub.ca
   const r = await enrol(right, code, { scanned: true });
   assert.equal([r.id, r.hub, r.web], ['owned', 'mqtts://127.0.0.1:8883', url]);
   await new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); });
+});
+
+test('a kiosk whose config it cannot write (as under systemd) enrols by scanning, keeps the enrolment in its state folder and comes back enrolled after a restart', async () => {
+  // as systemd runs it: another user than the config's owner (nobody here, chot on a Pi), the config readable but
+  // not writable, the state folder that user's own (StateDirectory=)
+  const root = process.getuid?.() === 0;
+  const as = root ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
+  const open = mkdtempSync(join(tmpdir(), 'chot-enrol-ro-'));
+  try {
+    chmodSync(open, 0o755);
+    const state = join(open, 'state');
+    mkdirSync(state, { mode: 0o750 });
+    if (root) chownSync(state, 65534, 65534);
+    copyFileSync(w.rootPub, join(open, 'root.pub.pem'));
+    chmodSync(join(open, 'root.pub.pem'), 0o644);
+    const port = await pty(open, 'scanner-ro');
+    if (root) chownSync(realpathSync(port.scanner), 65534, 65534);
+    const cfg = join(open, 'kiosk.json');
+    writeFileSync(cfg, JSON.stringify({ kiosk: { id: 'unenrolled' }, rootKey: join(open, 'root.pub.pem'), stateDir: state, scanner: { type: 'serial', path: port.scanner }, hub: { web }, gpio: { driver: 'sim' }, clock: { syncedFile: join(open, 'synced') }, screen: { host: '127.0.0.1', port: 0 } }));
+    chmodSync(cfg, 0o444);
+    if (!root) chmodSync(open, 0o555);
+    const writable = spawnSync(as[0] ?? 'test', [...as.slice(1), ...(as.length ? ['test'] : []), '-w', cfg]);
+    assert.is(writable.status, 1, 'the config is read-only to the kiosk, as /etc/chot is under ProtectSystem=strict');
+    const before = readFileSync(cfg, 'utf8');
+    const add = chot(['device', 'add', '--checkpoint', 'booth-ro', '--area', '79/26734', '--hub-web', web, '--config', hub.config]);
+    const code = (JSON.parse(add.out) as { enrolment: string }).enrolment;
+    const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-ro', as);
+    await waitFor('the scanner port open', () => kiosk.log().includes('scanner: reading') && kiosk.log().includes('officer screen on'), 10_000);
+    await port.write(`${code}\r`);
+    assert.is(await kiosk.exited, 0, kiosk.log());
+    assert.match(kiosk.log(), /enrolled as booth-ro \(area 79\/26734\) with http:\/\/127\.0\.0\.1:\d+, MQTT mqtt:\/\/127\.0\.0\.1:\d+, kept in .*\/state\/enrolled\.json; restarting/);
+    assert.is(readFileSync(cfg, 'utf8'), before, 'the config file is as it was');
+    for (const [f, mode] of [['enrolled.json', '640'], ['hub.secret', '600']]) {
+      const st = statSync(join(state, f));
+      assert.is((st.mode & 0o777).toString(8), mode, f);
+      if (root) assert.is(st.uid, 65534, `${f} belongs to the kiosk's user`);
+    }
+    // systemd starts it again: enrolled, it connects to the hub with the secret it was given
+    const again = start(['kiosk', 'run', '--config', cfg], 'kiosk-ro2', as);
+    await waitFor('the lists from the hub', () => again.log().includes('now holding trust list version 1'), 10_000);
+    assert.match(again.log(), /kiosk: enrolled as booth-ro \(area 79\/26734, hub mqtt:\/\/127\.0\.0\.1:\d+\): settings from .*\/state\/enrolled\.json over .*kiosk\.json/);
+    assert.match(again.log(), /kiosk booth-ro: ready \(area 79\/26734/);
+    await stop(again);
+    await port.close();
+  } finally {
+    chmodSync(open, 0o755);
+    rmSync(open, { recursive: true, force: true });
+  }
+});
+
+test('an enrolment file that is damaged or not an enrolment stops the kiosk with the file named and what to do', () => {
+  const dir = join(w.dir, 'damaged');
+  mkdirSync(dir);
+  const cfg = bareKiosk('d', { stateDir: dir });
+  writeFileSync(join(dir, 'enrolled.json'), '{"v": 1, "kiosk": {"id": "booth-d"');
+  assert.throws(() => loadConfig(cfg), /damaged\/enrolled\.json is not valid JSON: .*; delete it and enrol again/);
+  writeFileSync(join(dir, 'enrolled.json'), JSON.stringify({ v: 1, kiosk: { id: 'Booth D', area: '79' }, hub: { web: 'http://x', url: 'mqtt://x', passwordFile: '/x' } }));
+  assert.throws(() => loadConfig(cfg), /with .*damaged\/enrolled\.json.*kiosk\.id/);
+  writeFileSync(join(dir, 'enrolled.json'), JSON.stringify({ v: 2 }));
+  assert.throws(() => loadConfig(cfg), /enrolled\.json: not an enrolment \(v 1\); delete it and enrol again/);
+  const r = chot(['kiosk', 'run', '--config', cfg]);
+  assert.is(r.code, 2);
+  assert.match(r.err, /enrolled\.json: not an enrolment/);
 });
 
 test.after(async () => { await stop(hub?.proc); killAll(); rmSync(w.dir, { recursive: true, force: true }); });

@@ -75,15 +75,17 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
   kiosk: {
     run: {
       help: 'the booth program (scanner, verdict, lamps and gate, journal, uplink, officer screen)',
-      usage: `chot kiosk run --config /etc/chot/kiosk.json
-  runs until SIGTERM or Ctrl-C, which leave the gate shut and the red lamp on (kiosk/README.md)`,
+      usage: `chot kiosk run --config /etc/chot/kiosk.json [--log-level error|warn|info|debug]
+  runs until SIGTERM or Ctrl-C, which leave the gate shut and the red lamp on (kiosk/README.md);
+  one log line per scan at info; under systemd each line carries its journald priority`,
     },
     enrol: {
       help: 'a new kiosk redeems its one-time enrolment code at the hub',
       usage: `chot kiosk enrol CHOTENROL1:… | TOKEN [--hub-web http://HUB:8090] [--config /etc/chot/kiosk.json]
   the code comes from chot device add or chot device token on the hub; --hub-web names the hub to trust (needed
   with a bare TOKEN; else the config's hub.web, else the address in the code);
-  writes the kiosk's hub credentials into the config`,
+  keeps the kiosk's id, area, hub and secret in its state folder (enrolled.json, hub.secret), read over the
+  config at every start; the config file itself is not changed`,
     },
     failsafe: {
       help: 'the gate fail-safe: relay released, red lamp on (systemd runs it after every stop)',
