@@ -57,6 +57,11 @@ test('device add prints a one-time token and its QR; chot kiosk enrol sets the k
   const kiosk = start(['kiosk', 'run', '--config', cfg], 'kiosk-e');
   await waitFor('the enrolled kiosk to hold its lists', () => kiosk.log().includes('now holding trust list version 1'), 10_000);
   await stop(kiosk);
+  // chot doctor sees the enrolled kiosk too, and its credentials work at the hub
+  const doc = JSON.parse(chot(['doctor', '--config', cfg, '--json']).out) as Array<{ name: string; ok: boolean; detail: string }>;
+  const byName = Object.fromEntries(doc.map((d) => [d.name, d]));
+  assert.match(byName.config.detail, /is valid \(kiosk booth-e, area 79\/26734, enrolled: from .*state-e\/enrolled\.json\)$/);
+  assert.ok(byName.hub.ok, byName.hub.detail);
   // the token worked once
   const again = chot(['kiosk', 'enrol', out.enrolment, '--config', bareKiosk('e2')]);
   assert.is(again.code, 1);
