@@ -263,7 +263,9 @@ test('a kiosk whose config it cannot write (as under systemd) enrols by scanning
   // not writable, the state folder that user's own (StateDirectory=)
   const root = process.getuid?.() === 0;
   const as = root ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
-  const open = mkdtempSync(join(tmpdir(), 'chot-enrol-ro-'));
+  // the kiosk's user must reach the folder: a private TMPDIR (0700) is not reachable, /tmp always is
+  const base = root && spawnSync('setpriv', [...as.slice(1), 'test', '-x', tmpdir()]).status !== 0 ? '/tmp' : tmpdir();
+  const open = mkdtempSync(join(base, 'chot-enrol-ro-'));
   try {
     chmodSync(open, 0o755);
     const state = join(open, 'state');
