@@ -63,4 +63,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// main turns what a command throws into its exit code; anything else is a bug, and Node's unhandled rejection shows it
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

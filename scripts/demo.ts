@@ -154,12 +154,12 @@ const feed = setInterval(() => {
   fed = undefined;
 }, Number(values.every));
 // a few seconds in, the health authority reports a holder as F0: that pass turns red without a reissue
-const f0 = setTimeout(async () => {
+const f0 = setTimeout(() => void (async () => {
   const v2 = buildStatusList(2, now(), [[turnsF0, 'F0']], []);
   writeFileSync(join(lists, 'status-delta.cose'), signStatusDelta(makeDelta(statusV1, v2), root.privateKey));
   await hub.broker.publish(topics.statusDelta, readFileSync(join(lists, 'status-delta.cose')), true);
   log('demo: the health authority marked Bùi Thị Hoa F0 (status list v2): her pass is red from now on');
-}, 3000);
+})().catch((e) => log(`demo: status list v2 could not be published: ${(e as Error).message}`)), 3000);
 
 let stopping = false;
 async function stop(code = 0): Promise<void> {
@@ -175,7 +175,7 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
 if (values.seconds) {
-  setTimeout(async () => {
+  setTimeout(() => void (async () => {
     clearInterval(feed);
     // let every kiosk's journal drain to the hub, then compare
     const end = Date.now() + 15_000;
@@ -183,5 +183,5 @@ if (values.seconds) {
     const fig = (await hub.view().report(localDay(Date.now(), hub.config.timeZone), localDay(Date.now(), hub.config.timeZone))).nationwide;
     console.log(JSON.stringify({ signalled, unexpected, hub: { scans: fig.scans, green: fig.green, red: fig.red, reasons: fig.reasons }, backlog: kiosks.map((k) => k.kiosk.journal.pending) }));
     await stop(0);
-  }, Number(values.seconds) * 1000);
+  })().catch((e) => { console.error(`demo: ending the run failed: ${(e as Error).message}`); return stopping ? process.exit(1) : stop(1); }), Number(values.seconds) * 1000);
 }

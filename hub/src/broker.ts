@@ -132,7 +132,7 @@ export class HubBroker implements BrokerPort {
         if (t.kind === 'claim') {
           dropped.add(packet); // a claim is for the hub alone
           if (!opts.payouts) return done(null);
-          return opts.payouts.handle(w.id, packet.payload as Buffer).then(() => done(null), (e: Error) => done(e));
+          return void opts.payouts.handle(w.id, packet.payload as Buffer).then(() => done(null), (e: Error) => done(e));
         }
         const seen = hub.online.get(w.id);
         if (seen) seen.lastSeen = Date.now();

@@ -205,7 +205,7 @@ export async function runKiosk(configPath: string, opts: RunOptions = {}): Promi
       (r) => {
         log(`kiosk: enrolled as ${r.id} (area ${r.area}) with ${r.web}, MQTT ${r.hub}, kept in ${r.file}; restarting`);
         kiosk.showEnrolment({ state: 'enrolled', vi: `Đã đăng ký: ${r.id}, khởi động lại…`, en: `Enrolled as ${r.id}: restarting…` });
-        kiosk.stop().then(() => process.exit(0));
+        kiosk.stop().then(() => process.exit(0), (e) => { log(`kiosk: stopping for the restart after enrolment failed: ${(e as Error).message}; exiting for systemd to start it again`, 'error'); process.exit(1); });
       },
       (e) => {
         enrolling = false;

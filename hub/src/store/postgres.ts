@@ -128,7 +128,7 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
     while (this.queue.length && this.flushing < 4) {
       const group = this.queue.splice(0, 64);
       this.flushing++;
-      this.commitGroup(group).finally(() => { this.flushing--; this.kick(); });
+      void this.commitGroup(group).finally(() => { this.flushing--; this.kick(); }); // commitGroup settles every batch itself and never rejects
     }
   }
 
