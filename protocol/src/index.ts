@@ -10,6 +10,7 @@ export * from './pass.js';
 export * from './keyset.js';
 export * from './signed-list.js';
 export * from './trust-list.js';
+export * from './release.js';
 export * from './status-list.js';
 export * from './reasons.js';
 export * from './provinces.js';

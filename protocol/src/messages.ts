@@ -35,6 +35,8 @@ export const topics = {
   statusList: `${ROOT}/broadcast/status`,
   /** Signed status deltas (COSE bytes), the latest retained; a kiosk that missed one takes the full list. */
   statusDelta: `${ROOT}/broadcast/status-delta`,
+  /** The signed rollout of a software release (release.ts), retained: every kiosk learns of it on connecting. */
+  rollout: `${ROOT}/broadcast/rollout`,
   kioskPrefix: `${ROOT}/kiosk/`,
   broadcastPrefix: `${ROOT}/broadcast/`,
 } as const;
@@ -86,6 +88,20 @@ export interface KioskStatus {
   scanner?: string;
   camera?: string;
   gpio?: string;
+  /** the software update in hand (kiosk/src/update): what it is doing, how far, what failed */
+  update?: UpdateStatus;
+}
+
+export interface UpdateStatus {
+  state: 'idle' | 'downloading' | 'verifying' | 'waiting-idle' | 'switching' | 'trying' | 'updated' | 'refused' | 'failed' | 'rolled-back';
+  /** the release the kiosk is working towards, or the one that failed */
+  target?: string;
+  /** per cent of the bundle downloaded */
+  progress?: number;
+  /** what went wrong, in one line (refused, failed, rolled-back) */
+  reason?: string;
+  /** the rollout (seq) this is about */
+  seq?: number;
 }
 export interface KioskConfigMessage {
   v: 1;
@@ -179,6 +195,14 @@ const SCHEMAS = {
       listsStale: { type: 'boolean' }, backlog: { type: 'integer', minimum: 0 },
       clock: { type: 'object', additionalProperties: false, required: ['synced', 'source'], properties: { synced: { type: 'boolean' }, source: { type: 'string', maxLength: 32 }, offsetMs: { type: 'number' } } },
       scanner: { type: 'string', maxLength: 64 }, camera: { type: 'string', maxLength: 64 }, gpio: { type: 'string', maxLength: 64 },
+      update: {
+        type: 'object', additionalProperties: false, required: ['state'],
+        properties: {
+          state: { enum: ['idle', 'downloading', 'verifying', 'waiting-idle', 'switching', 'trying', 'updated', 'refused', 'failed', 'rolled-back'] },
+          target: { type: 'string', maxLength: 32 }, progress: { type: 'integer', minimum: 0, maximum: 100 }, reason: { type: 'string', maxLength: 300 },
+          seq: { type: 'integer', minimum: 0 },
+        },
+      },
     },
   },
   kioskConfig: {

@@ -35,9 +35,18 @@ export interface TrustList {
   issuedAt: number;
   entries: TrustEntry[];
   byKid: Map<string, TrustEntry[]>;
+  /**
+   * Keys the root authorises to sign software releases and rollouts (release.ts). Kept apart from `entries`, in a
+   * body field of their own, so that a release key can never verify a pass, and a kiosk from before releases were
+   * signed still reads the list (it ignores a field it does not know).
+   */
+  releaseSigners?: ReleaseSigner[];
 }
 
-const T_VERSION = 1, T_ISSUED = 2, T_ENTRIES = 3;
+/** A key that may sign releases and rollouts: no categories, no areas, only its validity. */
+export interface ReleaseSigner { kid: Uint8Array; alg: Alg; key: KeyObject; name: string; validFrom: number; validUntil: number }
+
+const T_VERSION = 1, T_ISSUED = 2, T_ENTRIES = 3, T_RELEASE = 4;
 const E_KID = 1, E_KIND = 2, E_DER = 3, E_ISSUER = 4, E_NAME = 5, E_FROM = 6, E_UNTIL = 7, E_CATS = 8, E_AREAS = 9, E_ALG = 10;
 
 export interface IssuerInput {
@@ -68,8 +77,21 @@ export function dscEntryToWire(certDer: Uint8Array, country: string): Map<CborKe
   return new Map<CborKey, CborValue>([[E_KID, kidOf(certDer)], [E_KIND, 1], [E_DER, certDer], [E_ISSUER, country], [E_NAME, cert.subject.replace(/\n/g, ', ')]]);
 }
 
-export function signTrustList(version: number, issuedAt: number, entries: Array<Map<CborKey, CborValue>>, rootKey: KeyObject): Uint8Array {
-  return signList('trust', new Map<CborKey, CborValue>([[T_VERSION, version], [T_ISSUED, issuedAt], [T_ENTRIES, entries]]), rootKey);
+export interface ReleaseSignerInput { name: string; publicKey: KeyObject; validFrom: number; validUntil: number }
+
+/** A release signer as the trust list carries it. */
+export function releaseSignerToWire(r: ReleaseSignerInput): Map<CborKey, CborValue> {
+  const der = new Uint8Array(r.publicKey.export({ type: 'spki', format: 'der' }));
+  if (!(r.validUntil > r.validFrom)) throw new Error(`release signer ${r.name}: validUntil must be after validFrom`);
+  return new Map<CborKey, CborValue>([
+    [E_KID, kidOf(der)], [E_ALG, COSE_ALG[algOfKey(r.publicKey)]], [E_DER, der], [E_NAME, r.name], [E_FROM, r.validFrom], [E_UNTIL, r.validUntil],
+  ]);
+}
+
+export function signTrustList(version: number, issuedAt: number, entries: Array<Map<CborKey, CborValue>>, rootKey: KeyObject, releaseSigners: Array<Map<CborKey, CborValue>> = []): Uint8Array {
+  const body = new Map<CborKey, CborValue>([[T_VERSION, version], [T_ISSUED, issuedAt], [T_ENTRIES, entries]]);
+  if (releaseSigners.length) body.set(T_RELEASE, releaseSigners);
+  return signList('trust', body, rootKey);
 }
 
 /**
@@ -88,7 +110,27 @@ export function openTrustList(bytes: Uint8Array, rootPublic: KeyObject, held?: T
     const list = byKid.get(k);
     if (list) list.push(e); else byKid.set(k, [e]);
   }
-  return { version, issuedAt: field(body, T_ISSUED, 'issuedAt', isUint), entries, byKid };
+  const rel = body.get(T_RELEASE);
+  if (rel !== undefined && !Array.isArray(rel)) throw new ListError('malformed', 'trust list field release (key 4) is not an array');
+  const releaseSigners = (rel ?? []).map((r, i) => readReleaseSigner(r, i));
+  return { version, issuedAt: field(body, T_ISSUED, 'issuedAt', isUint), entries, byKid, releaseSigners };
+}
+
+function readReleaseSigner(v: unknown, i: number): ReleaseSigner {
+  if (!(v instanceof Map)) throw new ListError('malformed', `release signer ${i} is not a map`);
+  const m = v as Map<CborKey, CborValue>;
+  const der = field(m, E_DER, `release[${i}].der`, isBytes);
+  const name = field(m, E_NAME, `release[${i}].name`, isText);
+  try {
+    const key = publicKeyFromSpki(der);
+    const algId = field(m, E_ALG, `release[${i}].alg`, (x: unknown): x is number => typeof x === 'number');
+    const alg = ALG_BY_COSE.get(algId);
+    if (!alg || alg !== algOfKey(key)) throw new Error(`algorithm ${algId} does not match its ${key.asymmetricKeyType} key`);
+    return { kid: kidOf(der), alg, key, name, validFrom: field(m, E_FROM, `release[${i}].validFrom`, isUint), validUntil: field(m, E_UNTIL, `release[${i}].validUntil`, isUint) };
+  } catch (e) {
+    if (e instanceof ListError) throw e;
+    throw new ListError('malformed', `release signer ${i} (${name}): ${(e as Error).message}`);
+  }
 }
 
 function readEntry(v: unknown, i: number): TrustEntry {

@@ -6,7 +6,7 @@ import { writeDurable } from '../../lib/durable-file.js';
 import { loadHubConfig } from '../../hub/src/config.js';
 import {
   HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, emptyStatusList, issuerEntryToWire, makeDelta, openStatusList,
-  privateKeyFromPem, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
+  privateKeyFromPem, releaseSignerToWire, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
 } from '../../protocol/src/index.js';
 import { parse, need, readText, readBytes, parseTime, UsageError } from './usage.js';
 import { usageOf } from './commands.js';
@@ -80,8 +80,20 @@ export function trust(args: string[]): number {
       throw new UsageError(`${inPath}: dsc[${i}] is not an X.509 certificate: ${(err as Error).message}`);
     }
   }
-  writeFileSync(out, signTrustList(version, Math.floor(Date.now() / 1000), entries, root));
-  console.log(JSON.stringify({ signed: 'trust', version, entries: entries.length, out }));
+  const release = [];
+  for (const [i, e] of ((doc.release ?? []) as Array<Record<string, unknown>>).entries()) {
+    const where = `${inPath}: release[${i}]`;
+    try {
+      release.push(releaseSignerToWire({
+        name: String(e.name ?? `release key ${i}`), publicKey: loadPublicKey(resolve(base, String(e.publicKey))),
+        validFrom: secs(e.validFrom, `${where}.validFrom`), validUntil: secs(e.validUntil, `${where}.validUntil`),
+      }));
+    } catch (err) {
+      throw new UsageError(`${where}: ${(err as Error).message}`);
+    }
+  }
+  writeFileSync(out, signTrustList(version, Math.floor(Date.now() / 1000), entries, root, release));
+  console.log(JSON.stringify({ signed: 'trust', version, entries: entries.length, ...(release.length ? { releaseSigners: release.length } : {}), out }));
   return 0;
 }
 
