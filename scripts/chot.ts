@@ -17,6 +17,8 @@ const RUN: Record<string, (args: string[]) => number | Promise<number>> = {
   device: async (a) => (await import('./cli/hub.js')).device(a),
   account: async (a) => (await import('./cli/hub.js')).account(a),
   programme: async (a) => (await import('./cli/programme.js')).programme(a),
+  release: async (a) => (await import('./cli/release.js')).release(a),
+  update: async (a) => (await import('./cli/update.js')).update(a),
 };
 
 const isHelp = (a: string) => a === '--help' || a === '-h';

@@ -49,6 +49,7 @@ ensure_node
 ensure_package gpiod
 ensure_user chot /var/lib/chot gpio dialout video input
 install_app "$SRC"
+install_release "$SRC"
 install_file "$ROOT_KEY" /etc/chot/root.pub.pem 644
 [[ -z "$CA" ]] || install_file "$CA" /etc/chot/hub-ca.pem 644
 if [[ -n "$PASSWORD_FILE" ]]; then install_file "$PASSWORD_FILE" /etc/chot/kiosk.secret 640; fi

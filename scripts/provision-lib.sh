@@ -102,6 +102,31 @@ install_app() {
   if [[ "${DRY_RUN:-0}" != 1 ]]; then (cd "$dest" && npm ci --omit=dev --no-audit --no-fund) && cp "$src/package-lock.json" "$dest/node_modules/.package-lock.json.chot"; fi
 }
 
+# install_release SRC: the kiosk's first release, as software updates keep them (kiosk/README.md, Software updates):
+# the app's files in /opt/chot/releases/VERSION with its release.json, `current` and `good` pointing at it, the
+# dependencies shared from /opt/chot/node_modules (install_app). /opt/chot and its releases belong to the chot user,
+# which unpacks later releases and moves the links; nothing there runs as root.
+install_release() {
+  local src="$1" version f rel
+  version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$src/package.json" | head -n 1)
+  [[ -n "$version" ]] || die "$src/package.json has no version"
+  rel="/opt/chot/releases/$version"
+  while IFS= read -r f; do install_file "$src/$f" "$rel/$f" 644; done < <(cd "$src" && find package.json package-lock.json dist kiosk/config.schema.json hub/config.schema.json kiosk/web systemd -type f -not -name '*.map' 2>/dev/null | grep -v '/test/' | sort)
+  [[ -f "${ROOT}$rel/release.json" ]] || write_file "$rel/release.json" 644 "{\"format\": 1, \"version\": \"$version\", \"arch\": \"arm64\", \"deps\": \"shared\", \"createdAt\": 0}"
+  for link in current good; do
+    if [[ "$(readlink "${ROOT}/opt/chot/$link" 2>/dev/null)" != releases/* ]]; then
+      change "link /opt/chot/$link -> releases/$version"
+      apply ln -sfn "releases/$version" "${ROOT}/opt/chot/$link"
+    fi
+  done
+  if [[ "${DRY_RUN:-0}" != 1 && "$(id -u)" == 0 ]] && awk -F: '$1 == "chot" { f = 1 } END { exit !f }' "${ROOT}/etc/passwd"; then
+    local ids
+    ids=$(awk -F: '$1 == "chot" { print $3 ":" $4 }' "${ROOT}/etc/passwd")
+    chown "$ids" "${ROOT}/opt/chot" "${ROOT}/opt/chot/releases"
+    chown -hR "$ids" "${ROOT}$rel" "${ROOT}/opt/chot/current" "${ROOT}/opt/chot/good"
+  fi
+}
+
 # Node.js 24 LTS from NodeSource's apt repository (https://deb.nodesource.com/node_24.x), so that apt upgrade brings
 # its security releases. The repository's signing key is fetched and used only if its fingerprint is this one;
 # apt then checks every package against it. No setup script is piped into a shell.

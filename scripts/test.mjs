@@ -5,6 +5,7 @@
 // lib/corpora.ts, scripts/get-corpora.sh) prints one line, repeated at the end, and fails with CI=true.
 // `npm test -- protocol` runs only matching files.
 import { spawnSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const tools = [
   // [command, Debian package]: what the tests drive for real
@@ -40,6 +41,18 @@ if (missing.length) {
     console.error(`test: missing ${missing.map(([c]) => c).join(', ')}: run "sudo apt-get install ${pkgs.join(' ')}" and try again`);
     process.exit(1);
   }
+}
+
+// The lint (eslint.config.mjs; the same as npm run lint) on the whole tree before the tests: a finding stops the
+// run as a type error does. Not on a filtered run (`npm test -- protocol`), nor with CHOT_SKIP_LINT=1
+// (scripts/test-node24.mjs: npm test has just linted the same tree).
+if (!process.argv[2] && process.env.CHOT_SKIP_LINT !== '1') {
+  const eslint = 'node_modules/eslint/bin/eslint.js';
+  if (!existsSync(eslint)) { console.error(`test: ${eslint} is missing: run "npm ci" and try again`); process.exit(1); }
+  const t0 = Date.now();
+  const lint = spawnSync(process.execPath, [eslint, '.', '--max-warnings', '0'], { stdio: 'inherit' });
+  if (lint.status !== 0) { console.error('test: the lint found the problems above (npm run lint shows them again): fix them, or disable the rule for that line with the reason why'); process.exit(1); }
+  console.log(`test: lint clean (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 const filter = process.argv[2] ? `.*${process.argv[2]}.*` : '';

@@ -27,7 +27,7 @@ export function kioskAcls(id: string): Array<{ acltype: string; topic: string; a
     { acltype: 'subscribeLiteral', topic: topics.claimResult(id), allow: true, priority: 0 },
     { acltype: 'subscribeLiteral', topic: topics.ack(id), allow: true, priority: 0 },
     { acltype: 'subscribeLiteral', topic: topics.config(id), allow: true, priority: 0 },
-    ...[topics.trust, topics.statusList, topics.statusDelta].map((t) => ({ acltype: 'subscribeLiteral', topic: t, allow: true, priority: 0 })),
+    ...[topics.trust, topics.statusList, topics.statusDelta, topics.rollout].map((t) => ({ acltype: 'subscribeLiteral', topic: t, allow: true, priority: 0 })),
     // a kiosk receives what it subscribed to: its own ack and config, and the lists
     { acltype: 'publishClientReceive', topic: `${topics.kioskPrefix}${id}/#`, allow: true, priority: 0 },
     { acltype: 'publishClientReceive', topic: `${topics.broadcastPrefix}#`, allow: true, priority: 0 },

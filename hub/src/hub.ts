@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, watchFile, unwatchFile
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PROGRAMME_ID_RE, localDay, topics } from '../../protocol/src/index.js';
+import { Releases } from './releases.js';
 import type { HubConfig } from './config.js';
 import { Credentials } from './credentials.js';
 import { DeviceAdmin } from './devices.js';
@@ -31,6 +32,7 @@ export class Hub {
   ingest!: Ingest;
   clones!: CloneWatch;
   payouts!: Payouts;
+  releases!: Releases;
   readonly credentials = new Credentials();
   admin: DeviceAdmin;
   /** hub processes alive now (external mode: every process sharing the store) */
@@ -79,6 +81,7 @@ export class Hub {
       store, log, wardOf: (id) => this.credentials.device(id)?.area,
       reply: (_kiosk, topic, body) => this.broker.publish(topic, body),
     });
+    this.releases = new Releases(config.dataDir, store, log);
     if (config.mqtt.broker === 'external') {
       const m = config.mqtt;
       const password = readFileSync(m.passwordFile!, 'utf8').trim();
@@ -120,6 +123,10 @@ export class Hub {
     this.ports = { mqtt: ports.port, mqttTls: ports.tlsPort, http: httpPort };
     await this.publishLists();
     await this.publishProgrammes();
+    // chot release rollout|pause|rollback write the signed rollout here: published retained as it changes
+    const publishRollout = () => this.releases.poll((bytes) => this.broker.publish(topics.rollout, bytes, true));
+    await publishRollout();
+    this.timers.push(setInterval(() => void publishRollout().catch((e: Error) => log(`hub: rollout: ${e.message}`, 'warn')), 1000));
     this.timers.push(setInterval(() => void this.publishProgrammes().catch((e: Error) => log(`hub: programme lists: ${e.message}`, 'warn')), 3000));
     // chot device add / revoke / account add write the store, from any process: the registry version tells
     this.timers.push(setInterval(() => void this.reloadRegistry().catch((e: Error) => log(`hub: cannot read the devices from the store: ${e.message}`, 'warn')), 1000));
@@ -198,6 +205,7 @@ export class Hub {
       check: (name, secret) => this.credentials.check(name, secret),
       device: (id) => this.credentials.device(id),
       enrol: (token) => this.admin.enrol(token).then(async (r) => { await this.reloadRegistry(); return r; }),
+      releases: () => this.releases.view(fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds)),
       stats: () => ({ broker: this.broker.stats, ingest: this.ingest.stats, scanCount: () => this.store.scanCount() }),
     };
   }

@@ -24,6 +24,7 @@ export interface KioskConfig {
   lists: { maxAgeHours: number };
   journal: { commitMs: number; maxBytes: number; segmentBytes: number };
   screen: { port: number; host: string };
+  update: { dir: string; web?: string; idleSeconds: number; window?: string; rateKBps: number; confirmSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -38,7 +39,7 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
   let pathGiven = true;
   if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
     pathGiven = (doc as { scanner?: { path?: unknown } }).scanner?.path !== undefined;
-    for (const k of ['hub', 'scanner', 'gpio', 'clock', 'lists', 'journal', 'screen']) (doc as Record<string, unknown>)[k] ??= {};
+    for (const k of ['hub', 'scanner', 'gpio', 'clock', 'lists', 'journal', 'screen', 'update']) (doc as Record<string, unknown>)[k] ??= {};
     const g = (doc as Record<string, Record<string, unknown>>).gpio;
     if (g && typeof g === 'object') g.pins ??= {};
   }

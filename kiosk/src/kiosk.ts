@@ -18,8 +18,10 @@ import type { ScanSource } from './scan/source.js';
 import type { LinkState, UplinkPort } from './uplink/port.js';
 import type { Log } from '../../lib/log.js';
 import { decide, overrideRecord, scanLine, type Warning } from './decide.js';
+import { RUNNING } from './update/version.js';
 
-export const VERSION = '0.1.0';
+/** This program's release (release.json of its bundle; the package's version in a development tree). */
+export const VERSION = RUNNING.version;
 
 export type { Warning } from './decide.js';
 
@@ -92,6 +94,8 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   private started = false;
   private stopped = false;
   readonly history: ScanView[] = [];
+  /** The software update in hand, for the status the hub sees (update/agent.ts; set by runKiosk). */
+  updateStatus: (() => KioskStatus['update']) | null = null;
   /** The last enrolment attempt, shown on the officer's screen. */
   enrolment: EnrolNotice | null = null;
   readonly startedAt = Date.now();
@@ -224,6 +228,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       listsStale: this.store.listAge(Date.now()) > this.config.lists.maxAgeHours * 3_600_000,
       backlog: this.journal.pending, clock: { synced: c.synced, source: c.source, offsetMs: c.offsetMs },
       scanner: scanner.slice(0, 64), gpio: this.ports.gpio.describe().slice(0, 64),
+      ...(this.updateStatus ? { update: this.updateStatus() } : {}),
     };
   }
 

@@ -24,6 +24,7 @@ import { SystemdNotify } from '../../lib/systemd-notify.js';
 import { writeDurable } from '../../lib/durable-file.js';
 import { makeLogger, type Level, type Log, type Logger } from '../../lib/log.js';
 import { OfficerScreen } from './screen/server.js';
+import { startUpdates } from './update/wire.js';
 import { SerialScanner } from './scan/serial.js';
 import { HidScanner } from './scan/hid.js';
 import { SimSource, type ScanSource } from './scan/source.js';
@@ -187,10 +188,13 @@ export async function runKiosk(configPath: string, opts: RunOptions = {}): Promi
   }
   if (enrolled) log(`kiosk: enrolled as ${config.kiosk.id} (area ${config.kiosk.area}, hub ${config.hub.url}): settings from ${enrolled} over ${configPath}`);
   const kiosk = await buildKiosk(config);
+  // listening before the uplink can bring the retained rollout; acting on it only once READY is sent
+  const updates = startUpdates(kiosk, config, log);
   const served = await serveScreen(kiosk, config.screen.host, config.screen.port);
   const systemd = new SystemdNotify(process.env, log);
   installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, async () => { await served?.screen.close(); await kiosk.stop(); });
   systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
+  updates.start();
   kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));
   // an unenrolled kiosk that scans its enrolment QR enrols itself with the hub it was provisioned to trust
   // (hub.web), keeps what the hub answered in its state folder, then exits for systemd to start it enrolled; a

@@ -28,7 +28,7 @@ test('systemd-analyze verify accepts both units, and refuses a broken one', () =
 
 test('the units harden the service but keep the scanner, GPIO and camera reachable', () => {
   const k = readFileSync(join(UNITS, 'chot-kiosk.service'), 'utf8');
-  for (const line of ['Type=notify', 'Restart=always', 'ProtectSystem=strict', 'NoNewPrivileges=true', 'ProtectHome=true', 'PrivateTmp=true', 'StateDirectory=chot', 'ExecStopPost=/usr/bin/node /opt/chot/dist/scripts/chot.js kiosk failsafe', 'DeviceAllow=char-ttyACM rw', 'SupplementaryGroups=gpio dialout video input']) {
+  for (const line of ['Type=notify', 'Restart=always', 'ProtectSystem=strict', 'NoNewPrivileges=true', 'ProtectHome=true', 'PrivateTmp=true', 'StateDirectory=chot', 'ExecStopPost=/usr/bin/node /opt/chot/good/dist/scripts/chot.js kiosk failsafe', 'ExecStart=/usr/bin/node /opt/chot/current/dist/scripts/chot.js kiosk run', 'ExecStartPre=-/usr/bin/node /opt/chot/good/dist/scripts/chot.js update guard start', 'ReadWritePaths=/opt/chot', 'DeviceAllow=char-ttyACM rw', 'SupplementaryGroups=gpio dialout video input']) {
     assert.ok(k.includes(line), line);
   }
   assert.not.ok(/^PrivateDevices=/m.test(k), 'PrivateDevices would hide the serial port, GPIO and camera');

@@ -23,7 +23,8 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
       help: 'sign the trust list (issuer keys with their categories, areas and dates; EU DSCs) with the root key',
       usage: `chot trust sign --root ROOT.key.pem --in TRUST.json --out TRUST.cose
   TRUST.json: {"version": N, "issuers": [{"issuer", "name", "publicKey": FILE.pub.pem, "validFrom", "validUntil",
-  "categories": […], "areas": […]}], "dsc": [{"certificate": BASE64-DER-OR-FILE, "country"}]}`,
+  "categories": […], "areas": […]}], "dsc": [{"certificate": BASE64-DER-OR-FILE, "country"}],
+  "release": [{"name", "publicKey": FILE.pub.pem, "validFrom", "validUntil"}]}  (keys that may sign software releases)`,
     },
   },
   status: {
@@ -144,6 +145,43 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
   ELIGIBLE.csv: token,ward per line (holder token, ward code such as 79/26734). Signs one list per ward into the
   hub's lists folder (the running hub publishes them for the payout kiosks) and replaces the programme's
   eligibility in the hub's store; a bad line stops the import with its line number and nothing changes`,
+    },
+  },
+  release: {
+    build: {
+      help: 'a bundle of what a kiosk runs (the built program, its assets, optionally its dependencies), and its description',
+      usage: `chot release build VERSION --out DIR [--arch arm64|x64|any] [--with-deps] [--from TREE]
+  writes DIR/chot-VERSION-ARCH.tgz and DIR/chot-VERSION-ARCH.json (size, SHA-256). Without --with-deps the release
+  uses the dependencies installed beside the releases (/opt/chot/node_modules); with it, the production ones of TREE
+  (default: this program's own), which must have been installed for ARCH`,
+    },
+    sign: {
+      help: "sign a release's manifest with a release key the root authorises in the trust list",
+      usage: `chot release sign DIR/chot-VERSION-ARCH.json --key RELEASE.key.pem [--out FILE.manifest.cose]
+  checks the bundle beside the .json first; writes DIR/chot-VERSION-ARCH.manifest.cose`,
+    },
+    rollout: {
+      help: 'roll a signed release out to a share of the fleet or to named kiosks (signed, published by the hub)',
+      usage: `chot release rollout VERSION --to 1%|10%|100%|KIOSK… --key RELEASE.key.pem [--bundle FILE.tgz --manifest FILE.manifest.cose] [--config /etc/chot/hub.json | --releases DIR]
+  copies the bundle and manifest into the hub's data folder (releases/VERSION) and writes the signed rollout there; the
+  running hub publishes it within a second. A share picks kiosks by a hash of their id: 1% is inside 10%. Run it again
+  with a larger share to widen the rollout`,
+    },
+    pause: {
+      help: 'pause the rollout: kiosks not yet switched stop downloading and do not switch',
+      usage: 'chot release pause --key RELEASE.key.pem [--config /etc/chot/hub.json | --releases DIR]',
+    },
+    rollback: {
+      help: 'undo the rollout: kiosks on its version go back to the one they ran before, the others stop',
+      usage: 'chot release rollback [VERSION] --key RELEASE.key.pem [--config /etc/chot/hub.json | --releases DIR]',
+    },
+  },
+  update: {
+    guard: {
+      help: "the kiosk's update guard, run by systemd before each start and after each stop: rolls a failing version back",
+      usage: `chot update guard start|stop [--state-dir /var/lib/chot] [--dir /opt/chot] [--max-failures 3]
+  stop reads systemd's SERVICE_RESULT, EXIT_CODE and EXIT_STATUS; a new version that ends --max-failures times before
+  it confirmed itself is switched back to the previous one (kiosk/README.md, Software updates)`,
     },
   },
   account: {

@@ -55,6 +55,10 @@ for (const [codename, model] of [['trixie', 'Raspberry Pi 5 Model B Rev 1.0'], [
     for (const g of ['gpio', 'dialout', 'video', 'input']) assert.match(group, new RegExp(`^${g}:x:\\d+:(.*,)?chot(,|$)`, 'm'));
     assert.ok(existsSync(join(root, 'opt', 'chot', 'dist', 'scripts', 'chot.js')));
     assert.not.ok(readdirSync(join(root, 'opt', 'chot', 'dist', 'kiosk')).includes('test'), 'no tests shipped');
+    // the releases layout of software updates: the unit starts `current`, the guard runs from `good`
+    for (const l of ['current', 'good']) assert.match(readlinkSync(join(root, 'opt', 'chot', l)), /^releases\/[0-9A-Za-z.+_-]+$/);
+    assert.ok(existsSync(join(root, 'opt', 'chot', 'current', 'dist', 'scripts', 'chot.js')));
+    assert.is(JSON.parse(read(root, 'opt/chot/current/release.json')).format, 1);
     const cfg = checkConfig(JSON.parse(read(root, 'etc/chot/kiosk.json')), 'kiosk.json');
     assert.is(cfg.kiosk.id, 'hcm-q1-001');
     assert.is(cfg.hub.url, 'mqtts://hub.example.vn:8883');

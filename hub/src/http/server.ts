@@ -4,10 +4,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { kioskAcls } from '../dynsec.js';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
-import { REASON_WORDS, localDay, provinceNames } from '../../../protocol/src/index.js';
+import { REASON_WORDS, RELEASE_VERSION_RE, localDay, provinceNames, type UpdateStatus } from '../../../protocol/src/index.js';
+import type { ReleasesView } from '../releases.js';
 import { passRateText, reportCsv, type DayReport } from '../figures.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
@@ -38,6 +39,8 @@ export interface HubView {
   check(name: string, secret: string): Promise<Principal | undefined>;
   device(id: string): Device | undefined;
   enrol(token: string): Promise<{ device: Device; secret: string }>;
+  /** the rollout published, the fleet's versions, its progress and failures */
+  releases(): ReleasesView;
   stats(): { broker: { rejected: number; refusedPublish: number; refusedConnect: number; rateLimited: number; oversize: number }; ingest: IngestStats; scanCount(): Promise<number> };
 }
 
@@ -52,10 +55,10 @@ const SECURITY_HEADERS = {
 export interface FleetEntry {
   id: string; area: string; province: string; revoked: boolean; online: boolean; silent: boolean; lastSeen: number | null;
   version?: string; trustVersion?: number; statusVersion?: number; backlog?: number; listsStale?: boolean;
-  clock?: { synced: boolean; source: string; offsetMs?: number }; scanner?: string; camera?: string;
+  clock?: { synced: boolean; source: string; offsetMs?: number }; scanner?: string; camera?: string; update?: UpdateStatus;
 }
 
-export function fleetOf(devices: Device[], broker: { online: Map<string, { online: boolean; lastSeen: number; version?: string; trustVersion?: number; statusVersion?: number; backlog?: number; listsStale?: boolean; clock?: FleetEntry['clock']; scanner?: string; camera?: string }>; connected: Set<string> }, silentAfterSeconds: number): FleetEntry[] {
+export function fleetOf(devices: Device[], broker: { online: Map<string, { online: boolean; lastSeen: number; version?: string; trustVersion?: number; statusVersion?: number; backlog?: number; listsStale?: boolean; clock?: FleetEntry['clock']; scanner?: string; camera?: string; update?: UpdateStatus }>; connected: Set<string> }, silentAfterSeconds: number): FleetEntry[] {
   const now = Date.now();
   return devices.map((d) => {
     const s = broker.online.get(d.id);
@@ -65,7 +68,7 @@ export function fleetOf(devices: Device[], broker: { online: Map<string, { onlin
       online: !!s?.online && broker.connected.has(d.id), lastSeen,
       silent: !d.revokedAt && (lastSeen === null || now - lastSeen > silentAfterSeconds * 1000),
       version: s?.version, trustVersion: s?.trustVersion, statusVersion: s?.statusVersion, backlog: s?.backlog, listsStale: s?.listsStale,
-      clock: s?.clock, scanner: s?.scanner, camera: s?.camera,
+      clock: s?.clock, scanner: s?.scanner, camera: s?.camera, update: s?.update,
     };
   });
 }
@@ -123,6 +126,14 @@ export class HubHttp {
       this.set({ state: 'silent' }, f.filter((k) => k.silent).length);
     } });
     new Gauge({ name: 'chot_clone_alerts_open', help: 'suspected clones waiting for an operator', registers: [this.metrics], async collect() { this.set((await hub.alerts().catch(() => [])).filter((a) => a.status === 'open').length); } });
+    new Gauge({ name: 'chot_kiosks_by_version', help: 'kiosks by the software version they report', labelNames: ['version'], registers: [this.metrics], collect() {
+      this.reset();
+      for (const [version, n] of Object.entries(hub.releases().versions)) this.set({ version }, n);
+    } });
+    new Gauge({ name: 'chot_rollout_kiosks', help: 'kiosks the current rollout reaches, by where they are with it', labelNames: ['state'], registers: [this.metrics], collect() {
+      const p = hub.releases().progress;
+      for (const [state, n] of [['targeted', p.targeted], ['updated', p.updated], ['in_progress', p.inProgress], ['failed', p.failed], ['rolled_back', p.rolledBack], ['refused', p.refused]] as const) this.set({ state }, n);
+    } });
     new Gauge({ name: 'chot_kiosk_backlog_scans', help: 'scans waiting in kiosk journals, fleet total', registers: [this.metrics], collect() { this.set(hub.fleet().reduce((a, k) => a + (k.backlog ?? 0), 0)); } });
   }
 
@@ -195,6 +206,9 @@ export class HubHttp {
       const st = this.hub.store();
       return this.json(res, st.up ? 200 : 503, { ok: st.up, store: st.describe, ...(st.up ? {} : { error: st.error, action: 'scans are not acknowledged until the store is back; kiosks keep them' }) });
     }
+    // release bundles: signed and checked by the kiosks (size, SHA-256), so served to any caller, resumable by range
+    const bundle = /^\/releases\/([^/]{1,32})\/bundle\.tgz$/.exec(path);
+    if ((req.method === 'GET' || req.method === 'HEAD') && bundle) return this.bundle(req, res, decodeURIComponent(bundle[1]));
     if (req.method === 'POST' && (path === '/emqx/auth' || path === '/emqx/acl')) return this.emqx(req, res, path === '/emqx/auth');
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (req.method === 'POST' && path === '/api/enrol') return this.enrol(req, res);
@@ -238,9 +252,35 @@ export class HubHttp {
       this.log(`alerts: ${user} decided ${a.status} on alert ${a.id}${a.status === 'revoke' ? ': the pass goes into the next status list (chot status import --config)' : ''}`, 'warn');
       return this.json(res, 200, a);
     }
+    if (req.method === 'GET' && path === '/api/releases') return this.json(res, 200, this.hub.releases());
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
     return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });
+  }
+
+  /** A release bundle, whole or from a byte range (`Range: bytes=N-` or `N-M`): a kiosk resumes where its link dropped. */
+  private bundle(req: IncomingMessage, res: ServerResponse, version: string): void {
+    if (!RELEASE_VERSION_RE.test(version)) return this.json(res, 404, { error: 'not a release version' });
+    const file = join(this.hub.config.dataDir, 'releases', version, 'bundle.tgz');
+    let size: number;
+    try { size = statSync(file).size; } catch { return this.json(res, 404, { error: `release ${version} is not on this hub: chot release rollout ${version} --bundle … puts it here` }); }
+    const range = req.headers.range;
+    let start = 0, end = size - 1, status = 200;
+    if (range !== undefined) {
+      const m = /^bytes=(\d{1,15})-(\d{0,15})$/.exec(range);
+      if (!m || Number(m[1]) >= size || (m[2] && Number(m[2]) < Number(m[1]))) {
+        return this.send(res, 416, 'text/plain', `range ${range.slice(0, 40)} is not within the ${size} bytes of the bundle`, { 'Content-Range': `bytes */${size}` });
+      }
+      start = Number(m[1]);
+      end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+      status = 206;
+    }
+    res.writeHead(status, {
+      'Content-Type': 'application/gzip', 'Content-Length': String(end - start + 1), 'Accept-Ranges': 'bytes', ...SECURITY_HEADERS,
+      ...(status === 206 ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
+    });
+    if (req.method === 'HEAD') { res.end(); return; }
+    createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
   }
 
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -11,6 +11,8 @@ export interface UplinkEvents {
   statusList: [bytes: Uint8Array];
   statusDelta: [bytes: Uint8Array];
   config: [config: KioskConfigMessage];
+  /** the signed rollout of a software release (kiosk/src/update) */
+  rollout: [bytes: Uint8Array];
   /** the hub confirmed `count` scans as stored; its clock read `hubTime` */
   ack: [count: number, hubTime: number, rttMs: number];
   link: [state: LinkState];

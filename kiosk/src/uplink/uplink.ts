@@ -96,7 +96,7 @@ export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
       this.opts.log(`uplink: connected to ${this.url}; ${this.journal.pending} scans waiting`);
       this.attempt--; // stay with the node that answered
       const me = this.opts.kioskId;
-      client.subscribe({ [topics.ack(me)]: { qos: 1 }, [topics.config(me)]: { qos: 1 }, [topics.trust]: { qos: 1 }, [topics.statusList]: { qos: 1 }, [topics.statusDelta]: { qos: 1 } }, (err) => {
+      client.subscribe({ [topics.ack(me)]: { qos: 1 }, [topics.config(me)]: { qos: 1 }, [topics.trust]: { qos: 1 }, [topics.statusList]: { qos: 1 }, [topics.statusDelta]: { qos: 1 }, [topics.rollout]: { qos: 1 } }, (err) => {
         if (err) this.opts.log(`uplink: subscribe refused: ${err.message}: check this kiosk's permissions on the hub`, 'error');
       });
       this.clearInFlight();
@@ -147,6 +147,8 @@ export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
       if (payload.length) this.emit('statusList', payload);
     } else if (topic === topics.statusDelta) {
       if (payload.length) this.emit('statusDelta', payload);
+    } else if (topic === topics.rollout) {
+      if (payload.length) this.emit('rollout', payload);
     }
   }
 
