@@ -15,6 +15,7 @@ export * from './status-list.js';
 export * from './reasons.js';
 export * from './provinces.js';
 export * from './verdict.js';
+export * from './officer.js';
 export * from './dcc.js';
 export * from './dcc-schema.js';
 export * from './verify.js';

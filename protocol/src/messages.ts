@@ -70,6 +70,8 @@ export interface ScanRecord {
   category?: string;
   /** The officer opened the gate by hand. */
   override?: boolean;
+  /** The officer on duty when the scan was made (their card's code, never a citizen id): OFFICER_CODE_PATTERN. */
+  officer?: string;
 }
 
 export interface ScanBatch { v: 1; kiosk: string; scans: ScanRecord[] }
@@ -158,6 +160,8 @@ const scanSchema = {
     holder: { type: 'string', pattern: '^[0-9a-f]{16}$' },
     category: { type: 'string', maxLength: 16 },
     override: { type: 'boolean' },
+    // officer.ts OFFICER_CODE_PATTERN; a counter key at the hub, so nothing else gets in
+    officer: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$' },
   },
 } as const;
 
