@@ -4,6 +4,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 import { ScanIdGenerator, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { distanceKm, judge, parseLatLon, type Place, type Sighting } from '../src/clones.js';
 import { chot, killAll, makeWorld, startHub, stop, waitFor, type Hub } from '../../kiosk/test/rig.js';
@@ -78,9 +83,24 @@ test('through MQTT and the store: one alert (a redelivery adds none), in the API
   assert.not.match(hub.proc.log(), /0123456789abcdef|cafe0123456789ab/, 'no holder token or pass id in the log');
   const m = await (await fetch(`http://127.0.0.1:${http}/metrics`, { headers: auth })).text();
   assert.match(m, /^chot_clone_alerts_open 1$/m);
-  const r = await fetch(`http://127.0.0.1:${http}/api/alerts/${list.alerts[0].id}/revoke`, { method: 'POST', headers: auth });
-  assert.is(r.status, 200);
-  assert.is((await r.json() as { status: string }).status, 'revoke');
+  // the operator sees it on the dashboard and revokes it with one click
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://127.0.0.1:${http}/`);
+    await page.fill('input[name=user]', 'ops');
+    await page.fill('input[name=password]', token);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('#alerts li button');
+    assert.match(await page.textContent('#alerts') ?? '', /hcm-q1-b → hn-bd: 1\d{3}(\.\d)? km/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-alerts.png'), fullPage: true });
+    await page.click('#alerts li button'); // the first button: revoke
+    await page.waitForFunction(() => !document.querySelector('#alerts li button'));
+  } finally {
+    await browser.close();
+  }
+  assert.is((await (await fetch(`http://127.0.0.1:${http}/api/alerts`, { headers: auth })).json() as { alerts: Array<{ status: string; decidedBy: string }> }).alerts[0].status, 'revoke');
   assert.match(await (await fetch(`http://127.0.0.1:${http}/metrics`, { headers: auth })).text(), /^chot_clone_alerts_open 0$/m);
   assert.is((await fetch(`http://127.0.0.1:${http}/api/alerts/999/dismiss`, { method: 'POST', headers: auth })).status, 404);
 });

@@ -6,6 +6,7 @@ const T = {
     perHour: 'Lượt quét theo giờ', byCheckpoint: 'Theo chốt', checkpoint: 'Chốt', area: 'Địa bàn', overrides: 'Mở tay', reasons: 'Lý do từ chối', byProvince: 'Theo tỉnh',
     latency: 'Thời gian xử lý p50 / p95', province: 'Tỉnh', fleet: 'Thiết bị', state: 'Trạng thái', lastSeen: 'Lần cuối', version: 'Phiên bản', lists: 'Danh sách', backlog: 'Chờ gửi', clock: 'Đồng hồ', scanner: 'Máy quét',
     online: 'trực tuyến', offline: 'mất kết nối', revoked: 'đã thu hồi', never: 'chưa thấy', synced: 'đồng bộ', unsynced: 'CHƯA đồng bộ', all: 'Toàn quốc', wrong: 'Sai tài khoản hoặc mật khẩu', lang: 'English',
+    hubs: (n, list) => `Tiến trình hub đang chạy: ${n} (${list})`, alerts: 'Nghi sao chép mã', noAlerts: 'Không có cảnh báo.', revoke: 'Thu hồi', dismiss: 'Bỏ qua', alertText: (a) => `${a.firstKiosk} → ${a.secondKiosk}: ${a.km} km trong ${a.minutes} phút`, alertState: { open: 'chờ xử lý', revoke: 'sẽ thu hồi', dismissed: 'đã bỏ qua' }, payouts: 'Chi trả hỗ trợ', paidOf: (p, e) => `${p} / ${e} đã chi trả`,
     trust: 'tin cậy', status: 'trạng thái', stale: 'CŨ', none: 'chưa có', listOf: (y) => `danh mục ${y}`, notInList: (y) => `không có trong danh mục ${y}`, nation: 'cả nước',
     hour: 'giờ', perHourUnit: 'lượt/giờ', other: 'lý do khác', agoS: (n) => `${n} giây trước`, agoM: (n) => `${n} phút trước`, agoH: (n) => `${n} giờ trước`, agoD: (n) => `${n} ngày trước`,
     scannerState: { ok: 'hoạt động', starting: 'đang mở', absent: 'không thấy', stopped: 'đã dừng' }, chartTitle: (d, max) => `Lượt quét theo giờ, ${d}; cao nhất ${max} lượt trong một giờ` },
@@ -14,6 +15,7 @@ const T = {
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
     latency: 'Time to verdict p50 / p95', province: 'Province', fleet: 'Fleet', state: 'State', lastSeen: 'Last seen', version: 'Version', lists: 'Lists', backlog: 'Backlog', clock: 'Clock', scanner: 'Scanner',
     online: 'online', offline: 'OFFLINE', revoked: 'revoked', never: 'never', synced: 'synced', unsynced: 'NOT synced', all: 'Nationwide', wrong: 'Wrong user name or password', lang: 'Tiếng Việt',
+    hubs: (n, list) => `Hub processes alive: ${n} (${list})`, alerts: 'Suspected clones', noAlerts: 'No alerts.', revoke: 'Revoke', dismiss: 'Dismiss', alertText: (a) => `${a.firstKiosk} → ${a.secondKiosk}: ${a.km} km in ${a.minutes} min`, alertState: { open: 'waiting', revoke: 'to be revoked', dismissed: 'dismissed' }, payouts: 'Support payouts', paidOf: (p, e) => `${p} / ${e} paid`,
     trust: 'trust', status: 'status', stale: 'OUT OF DATE', none: 'none yet', listOf: (y) => `${y} list`, notInList: (y) => `not in the ${y} list`, nation: 'whole country',
     hour: 'hour', perHourUnit: 'scans/hour', other: 'other reason', agoS: (n) => `${n} s ago`, agoM: (n) => `${n} min ago`, agoH: (n) => `${n} h ago`, agoD: (n) => `${n} days ago`,
     scannerState: { ok: 'working', starting: 'starting', absent: 'not found', stopped: 'stopped' }, chartTitle: (d, max) => `Scans per hour, ${d}; at most ${max} in one hour` },
@@ -219,8 +221,37 @@ function scannerText(s) {
   return s.split(',').map((x) => x.trim().split(' ')).map(([kind, st]) => `${kind}: ${t('scannerState')[st] || st || '–'}`).join(', ');
 }
 
+// ---- hub processes, suspected clones, payouts ------------------------------------------------------------------
+async function loadAlerts() {
+  const a = await api('/api/alerts');
+  const list = $('#alerts'); list.replaceChildren();
+  if (!a.alerts.length) list.append(el('li', t('noAlerts')));
+  for (const x of a.alerts.slice(0, 20)) {
+    const li = el('li', `${t('alertText')({ ...x, minutes: Math.round(Math.abs(x.secondAt - x.firstAt) / 60000) })} · ${t('alertState')[x.status] || x.status}`);
+    if (x.status === 'open') {
+      for (const [act, label] of [['revoke', t('revoke')], ['dismiss', t('dismiss')]]) {
+        const b = el('button', label);
+        b.type = 'button';
+        b.addEventListener('click', async () => { await fetch(`/api/alerts/${x.id}/${act}`, { method: 'POST' }); loadAlerts().catch(() => {}); });
+        li.append(' ', b);
+      }
+    }
+    list.append(li);
+  }
+}
+
+async function loadPayouts() {
+  const p = await api('/api/payouts');
+  const list = $('#payouts'); list.replaceChildren();
+  $('#payouts-card').hidden = !p.programmes.length;
+  for (const x of p.programmes) list.append(el('li', `${x.name}: ${t('paidOf')(fmt(x.nationwide.paid), fmt(x.nationwide.eligible))} · ${fmt(x.nationwide.amount)} ₫`));
+}
+
 async function loadFleet() {
   const f = await api('/api/fleet');
+  if (f.hubs) $('#hubs').textContent = t('hubs')(f.hubs.length, f.hubs.map((h) => h.info).join('; '));
+  loadAlerts().catch(() => {});
+  loadPayouts().catch(() => {});
   const body = $('#fleet tbody'); body.replaceChildren();
   for (const k of f.kiosks) {
     const clock = k.clock ? `${k.clock.synced ? t('synced') : t('unsynced')} (${k.clock.source}${k.clock.offsetMs != null ? `, ${k.clock.offsetMs} ms` : ''})` : '–';
