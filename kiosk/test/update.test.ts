@@ -102,6 +102,14 @@ test('a kiosk on v1 updates to v2 while scans flow: the switch waits until the l
   ok(chot(['release', 'rollout', '2.0.0', '--to', 'booth-ota', '--key', releaseKey, '--bundle', v2.bundle, '--manifest', v2.manifest, '--config', hub.config]), 'rollout');
   await waitFor('the kiosk to hold v2 and wait for an idle lane', () => first.log.includes('update: waiting-idle 2.0.0'), 20_000);
   assert.ok(existsSync(join(opt, 'releases', '2.0.0', 'dist', 'scripts', 'chot.js')), 'unpacked beside the running version');
+  // the hub serves the bundle by ranges (a kiosk resumes where its link dropped), to anyone: it is signed
+  const size = readFileSync(v2.bundle).length;
+  const part = await fetch(`${web}/releases/2.0.0/bundle.tgz`, { headers: { Range: 'bytes=100-' } });
+  assert.is(part.status, 206);
+  assert.is(part.headers.get('content-range'), `bytes 100-${size - 1}/${size}`);
+  assert.equal(Buffer.from(await part.arrayBuffer()), readFileSync(v2.bundle).subarray(100));
+  assert.is((await fetch(`${web}/releases/2.0.0/bundle.tgz`, { headers: { Range: `bytes=${size}-` } })).status, 416);
+  assert.is((await fetch(`${web}/releases/9.9.9/bundle.tgz`)).status, 404);
   // scans go on for three idle periods: no switch meanwhile
   const before = passes.length;
   await sleep(4500);
