@@ -182,9 +182,18 @@ export function reportFrom(rows: CounterRow[], from: string, to: string, timeZon
 /** Where a scan counts: its own local day and hour when the kiosk clock was synchronised, else its arrival's. */
 export function placeScan(s: ScanRecord, rx: number, timeZone: string): { day: string; hour: number } {
   const when = s.clockSynced ? s.at : rx;
-  const local = when + utcOffsetMinutes(when, timeZone) * 60_000;
-  return { day: localDay(when, timeZone), hour: new Date(local).getUTCHours() };
+  // almost every scan falls in the day of the one before it: its local midnight is kept per zone (only for a day
+  // whose UTC offset does not change, so a daylight-saving day is always computed in full)
+  const c = dayCache.get(timeZone);
+  if (c && when >= c.start && when < c.end) return { day: c.day, hour: Math.floor((when - c.start) / 3_600_000) };
+  const offset = utcOffsetMinutes(when, timeZone) * 60_000;
+  const local = when + offset;
+  const start = when - (((local % 86_400_000) + 86_400_000) % 86_400_000);
+  const day = localDay(when, timeZone);
+  if (utcOffsetMinutes(start, timeZone) * 60_000 === offset && utcOffsetMinutes(start + 86_399_999, timeZone) * 60_000 === offset) dayCache.set(timeZone, { start, end: start + 86_400_000, day });
+  return { day, hour: new Date(local).getUTCHours() };
 }
+const dayCache = new Map<string, { start: number; end: number; day: string }>();
 
 /** Day reports as CSV: one row per checkpoint, then the nationwide row. */
 export function reportCsv(r: DayReport): string {

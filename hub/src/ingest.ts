@@ -101,7 +101,10 @@ export class Ingest {
     for (const s of scans) {
       const why = admitScan(s, rx, this.o.retentionDays);
       if (why) { refused.set(why, (refused.get(why) ?? 0) + 1); continue; }
-      take.push({ ...s, k: kiosk, rx, ...placeScan(s, rx, this.o.timeZone) });
+      const where = placeScan(s, rx, this.o.timeZone);
+      const t = s as StoredScan; // the parsed record is ours alone: completed in place rather than copied
+      t.k = kiosk; t.rx = rx; t.day = where.day; t.hour = where.hour;
+      take.push(t);
     }
     if (refused.size) {
       for (const [why, c] of refused) this.stats.refused.set(why, (this.stats.refused.get(why) ?? 0) + c);

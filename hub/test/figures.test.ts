@@ -95,4 +95,17 @@ test('a range sums days; CSV has one row per checkpoint and a nationwide row', (
   assert.ok(csv[2].startsWith('2021-09-10..2021-09-11,ALL,VN,VN,2,1,1,'));
 });
 
+
+test('placeScan: the day and hour of consecutive scans, across midnight and across a daylight-saving change', async () => {
+  const { placeScan } = await import('../src/figures.js');
+  const r = (iso: string, tz = 'Asia/Ho_Chi_Minh') => placeScan(scan(iso), 0, tz);
+  assert.equal(r('2021-09-10T23:59:59+07:00'), { day: '2021-09-10', hour: 23 });
+  assert.equal(r('2021-09-11T00:00:00+07:00'), { day: '2021-09-11', hour: 0 });
+  assert.equal(r('2021-09-10T12:30:00+07:00'), { day: '2021-09-10', hour: 12 }, 'back to a day seen before');
+  // Berlin went from +01:00 to +02:00 at 02:00 local on 2021-03-28: 03:30 local is 01:30 UTC
+  assert.equal(r('2021-03-28T00:30:00+01:00', 'Europe/Berlin'), { day: '2021-03-28', hour: 0 });
+  assert.equal(r('2021-03-28T03:30:00+02:00', 'Europe/Berlin'), { day: '2021-03-28', hour: 3 });
+  assert.equal(r('2021-03-29T03:30:00+02:00', 'Europe/Berlin'), { day: '2021-03-29', hour: 3 });
+  assert.equal(r('2021-03-29T23:30:00+02:00', 'Europe/Berlin'), { day: '2021-03-29', hour: 23 });
+});
 test.run();

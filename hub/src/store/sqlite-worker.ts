@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS hub_processes (id TEXT PRIMARY KEY, info TEXT NOT NUL
 `);
 
 const q = {
-  insertScan: db.prepare(`INSERT INTO scans VALUES (@k, @id, @at, @rx, @day, @hour, @synced, @verdict, @reason, @format, @source, @ms, @passId, @holder, @category, @override) ON CONFLICT DO NOTHING`),
+  // positional parameters: binding by name cost a third of the worker's time in bench:hub
+  insertScan: db.prepare(`INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
   addCounter: db.prepare(`INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = n + excluded.n`),
   counters: db.prepare(`SELECT checkpoint, key, SUM(n) AS n FROM counters WHERE day >= ? AND day <= ? GROUP BY checkpoint, key`),
   dayCounters: db.prepare(`SELECT checkpoint, key, n FROM counters WHERE day = ?`),
@@ -126,7 +127,7 @@ const ingestGroup = db.transaction((group: typeof pending) => {
   for (const { scans } of group) {
     let stored = 0;
     for (const s of scans) {
-      const r = q.insertScan.run({ k: s.k, id: s.id, at: s.at, rx: s.rx, day: s.day, hour: s.hour, synced: s.clockSynced ? 1 : 0, verdict: s.verdict, reason: s.reason, format: s.format, source: s.source, ms: s.ms, passId: s.passId ?? null, holder: s.holder ?? null, category: s.category ?? null, override: s.override ? 1 : 0 });
+      const r = q.insertScan.run(s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced ? 1 : 0, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, s.override ? 1 : 0);
       if (r.changes) { stored++; inserted.push(s); }
     }
     results.push({ stored, duplicates: scans.length - stored });
