@@ -211,6 +211,14 @@ function ago(ms, now) {
   return s < 60 ? t('agoS')(s) : s < 3600 ? t('agoM')(Math.round(s / 60)) : s < 172800 ? t('agoH')(Math.round(s / 3600)) : t('agoD')(Math.round(s / 86400));
 }
 
+// the version a kiosk runs, and the software update in hand (GET /api/releases has the rollout's progress)
+function versionText(k) {
+  const u = k.update;
+  if (!u || u.state === 'idle' || (u.state === 'updated' && u.target === k.version)) return k.version || '–';
+  const pct = u.state === 'downloading' && u.progress != null ? ` ${u.progress}%` : '';
+  return `${k.version || '–'} → ${u.target || ''} ${u.state}${pct}${u.reason ? `: ${u.reason}` : ''}`;
+}
+
 function listsText(k) {
   if (k.trustVersion == null) return t('none');
   return `${t('trust')} v${k.trustVersion}, ${t('status')} v${k.statusVersion ?? '–'}${k.listsStale ? ` · ${t('stale')}` : ''}`;
@@ -255,7 +263,7 @@ async function loadFleet() {
   const body = $('#fleet tbody'); body.replaceChildren();
   for (const k of f.kiosks) {
     const clock = k.clock ? `${k.clock.synced ? t('synced') : t('unsynced')} (${k.clock.source}${k.clock.offsetMs != null ? `, ${k.clock.offsetMs} ms` : ''})` : '–';
-    const tr = row('fleet', [k.id, k.revoked ? t('revoked') : k.online ? t('online') : t('offline'), ago(k.lastSeen, f.now), k.version || '–', listsText(k), fmt(k.backlog), clock, scannerText(k.scanner)], { kiosk: k.id });
+    const tr = row('fleet', [k.id, k.revoked ? t('revoked') : k.online ? t('online') : t('offline'), ago(k.lastSeen, f.now), versionText(k), listsText(k), fmt(k.backlog), clock, scannerText(k.scanner)], { kiosk: k.id });
     for (const c of [k.online ? '' : 'offline', k.silent ? 'silent' : '']) if (c) tr.classList.add(c);
     body.append(tr);
   }
