@@ -156,6 +156,42 @@ test('a download cut halfway resumes from the bytes on disk, across a restart of
   again.stop();
 });
 
+test('a paused rollout stops a download; a rollout rolled back by the operator takes a kiosk on it back to the version before', async () => {
+  const m = manifest();
+  const k = kiosk('pause');
+  // a slow download, paused halfway through
+  (k.u as unknown as { o: { settings: { rateKBps: number } } }).o.settings.rateKBps = 200;
+  k.u.rollout(signRollout({ seq: 100, state: 'active', manifest: m, basisPoints: 10_000, kiosks: [], issuedAt: now }, releaseKey.privateKey));
+  await waitFor('the download under way', () => state(k).state === 'downloading' && (state(k).progress ?? 0) > 0, 10_000);
+  k.u.rollout(signRollout({ seq: 101, state: 'paused', manifest: m, basisPoints: 10_000, kiosks: [], issuedAt: now }, releaseKey.privateKey));
+  assert.equal(state(k), { state: 'idle', target: '2.0.0', seq: 101, reason: 'rollout paused' });
+  const part = join(k.state, 'update', `${Buffer.from(sha).toString('hex')}.part`);
+  const size = statSync(part).size;
+  await sleep(600);
+  assert.is(statSync(part).size, size, 'no more bytes while paused');
+  assert.ok(size < bundle.length);
+  k.u.stop();
+  // a kiosk that runs 2.0.0 (switched from 1.0.0) is told to roll 2.0.0 back: it goes back when the lane is idle
+  const opt = join(dir, 'back', 'opt'), st = join(dir, 'back', 'state');
+  for (const v of ['1.0.0', '2.0.0']) mkdirSync(join(opt, 'releases', v), { recursive: true });
+  symlinkSync('releases/2.0.0', join(opt, 'current'));
+  symlinkSync('releases/2.0.0', join(opt, 'good'));
+  writeSwitch(st, { format: 1, phase: 'confirmed', from: '1.0.0', to: '2.0.0', at: Date.now(), starts: 1, failures: [] });
+  let restarted = 0;
+  const u = new Updater({
+    kioskId: 'back', stateDir: st, timeZone: 'Asia/Ho_Chi_Minh', trust: () => trust, log: () => {}, changed: () => {}, restart: () => { restarted++; },
+    running: { version: '2.0.0', fromRelease: true, root: join(opt, 'releases', '2.0.0') },
+    settings: { dir: opt, web, idleSeconds: 0.3, rateKBps: 100_000, confirmSeconds: 1 },
+  });
+  u.start();
+  u.rollout(signRollout({ seq: 102, state: 'rollback', manifest: m, basisPoints: 10_000, kiosks: [], issuedAt: now }, releaseKey.privateKey));
+  assert.is(u.status().state, 'waiting-idle');
+  await waitFor('the switch back', () => restarted === 1, 5000);
+  assert.is(readlinkSync(join(opt, 'current')), 'releases/1.0.0');
+  assert.equal([readSwitch(st)!.from, readSwitch(st)!.to, readSwitch(st)!.phase], ['2.0.0', '1.0.0', 'switching']);
+  u.stop();
+});
+
 test('a 10 % rollout is taken by about 10 % of a simulated fleet of 200 kiosks, exactly those the hub counts', async () => {
   const ids = Array.from({ length: 200 }, (_, i) => `hcm-q1-${String(i).padStart(3, '0')}`);
   const bytes = rollout(manifest(), { basisPoints: 1000 });

@@ -173,6 +173,11 @@ test('a new version that cannot start is rolled back to the good one by the guar
   await sleep(2500);
   assert.is(sup.runs.at(-1)!.version, '2.0.0');
   assert.ok(sup.runs.at(-1)!.result === undefined, '2.0.0 keeps running');
+  // the operator pauses the rollout: the hub publishes the signed pause and shows it
+  ok(chot(['release', 'pause', '--key', releaseKey, '--config', hub.config]), 'pause');
+  await until('the hub to publish the pause', async () => (await api('/api/releases')).rollout.state === 'paused');
+  const history = (await api('/api/releases')).history.map((h: { seq: number; state: string; version: string }) => `${h.seq} ${h.state} ${h.version}`);
+  assert.equal(history, ['3 paused 2.0.1', '2 active 2.0.1', '1 active 2.0.0']);
 });
 
 test.after(async () => {
