@@ -208,7 +208,7 @@ export class HubHttp {
     }
     // release bundles: signed and checked by the kiosks (size, SHA-256), so served to any caller, resumable by range
     const bundle = /^\/releases\/([^/]{1,32})\/bundle\.tgz$/.exec(path);
-    if ((req.method === 'GET' || req.method === 'HEAD') && bundle) return this.bundle(req, res, decodeURIComponent(bundle[1]));
+    if ((req.method === 'GET' || req.method === 'HEAD') && bundle) return this.bundle(req, res, bundle[1]);
     if (req.method === 'POST' && (path === '/emqx/auth' || path === '/emqx/acl')) return this.emqx(req, res, path === '/emqx/auth');
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (req.method === 'POST' && path === '/api/enrol') return this.enrol(req, res);

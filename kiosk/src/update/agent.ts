@@ -122,7 +122,8 @@ export class Updater {
       return;
     }
     const me = this.o.running.version;
-    if (j?.phase === 'trying' && j.to === me) {
+    // 'switching' still: started without the guard (by hand, or by a unit from before updates), on trial all the same
+    if ((j?.phase === 'trying' || j?.phase === 'switching') && j.to === me) {
       this.set({ state: 'trying', target: me });
       this.confirmTimer = setTimeout(() => this.confirm(), this.o.settings.confirmSeconds * 1000);
       this.confirmTimer.unref();
@@ -140,7 +141,7 @@ export class Updater {
 
   private confirm(): void {
     const j = readSwitch(this.o.stateDir);
-    if (!j || j.phase !== 'trying' || j.to !== this.o.running.version) return;
+    if (!j || (j.phase !== 'trying' && j.phase !== 'switching') || j.to !== this.o.running.version) return;
     j.phase = 'confirmed';
     writeSwitch(this.o.stateDir, j);
     link(this.o.settings.dir, 'good', j.to);
