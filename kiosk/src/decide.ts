@@ -15,6 +15,8 @@ export interface DecisionInput {
   source: ScanRecord['source'];
   /** The scan's id (ScanIdGenerator), made by the caller so that this stays pure. */
   id: string;
+  /** The officer on duty (their card's code), carried by the record. */
+  officer?: string;
   /** The kiosk's wall clock, ms; the hub's offset is applied here when the clock is set from the hub. */
   wall: number;
   clock: ClockState;
@@ -64,12 +66,15 @@ export function decide(i: DecisionInput): Decision {
   if (verdict.passId) record.passId = verdict.passId.slice(0, 128);
   if (verdict.holderToken) record.holder = verdict.holderToken;
   if (verdict.summary?.category) record.category = verdict.format === 'dcc' ? 'foreign' : verdict.summary.category;
+  if (i.officer) record.officer = i.officer;
   return { verdict, record, warnings };
 }
 
 /** The officer's button: a green override, with no code behind it. */
-export function overrideRecord(id: string, wall: number, clock: ClockState): ScanRecord {
-  return { id, at: Math.round(decisionTime(wall, clock)), clockSynced: clock.synced, verdict: 'green', reason: 'override', format: 'unknown', source: 'button', ms: 0, override: true };
+export function overrideRecord(id: string, wall: number, clock: ClockState, officer?: string): ScanRecord {
+  const r: ScanRecord = { id, at: Math.round(decisionTime(wall, clock)), clockSynced: clock.synced, verdict: 'green', reason: 'override', format: 'unknown', source: 'button', ms: 0, override: true };
+  if (officer) r.officer = officer;
+  return r;
 }
 
 /**

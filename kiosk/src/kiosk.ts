@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
-  ScanIdGenerator, parseDccRules, ENROL_PREFIX,
-  type DccRules, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
+  ScanIdGenerator, parseDccRules, ENROL_PREFIX, OFFICER_PREFIX, verifyOfficer,
+  type DccRules, type OfficerOnDuty, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
 } from '../../protocol/src/index.js';
 import type { KioskConfig } from './config.js';
 import type { ClockState } from './clock.js';
@@ -40,6 +40,16 @@ export interface KioskEvents {
   /** how that enrolment went, for the officer's screen */
   enrolment: [notice: EnrolNotice];
 }
+
+/** The officer on duty, as the screen shows them: a name, never a code or ID digits. */
+export interface OnDuty extends OfficerOnDuty { since: number; until: number }
+
+/** What the officer's card or the button last did about who is on duty: signed in, out, refused, or a sign-in asked. */
+export interface OfficerNotice { at: number; state: 'signed-in' | 'signed-out' | 'refused' | 'sign-in-needed'; vi: string; en: string }
+
+/** A sign-in lasts a shift at most (and never past the card's validity): a booth left signed in overnight is not
+ *  credited to the last officer. Scanning the same card again signs out at once. */
+export const SHIFT_MS = 12 * 3_600_000;
 
 /** An enrolment attempt as the officer sees it: under way, refused (with the reason in words) or done. */
 export interface EnrolNotice { at: number; state: 'busy' | 'refused' | 'enrolled'; vi: string; en: string }
@@ -98,6 +108,9 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   updateStatus: (() => KioskStatus['update']) | null = null;
   /** The last enrolment attempt, shown on the officer's screen. */
   enrolment: EnrolNotice | null = null;
+  private duty: OnDuty | null = null;
+  /** The last sign-in, sign-out or refusal, shown on the officer's screen. */
+  officerNotice: OfficerNotice | null = null;
   readonly startedAt = Date.now();
 
   constructor(readonly config: KioskConfig, private readonly ports: KioskPorts) {
@@ -168,12 +181,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     if (this.recent.size > 256) for (const [k, t] of this.recent) if (wall - t >= this.config.kiosk.debounceMs) this.recent.delete(k);
     // debounced like a pass: a camera reads a QR held up many times a second
     if (text.startsWith(ENROL_PREFIX) && !this.uplink) { this.emit('enrol', text); return undefined; }
+    if (text.startsWith(OFFICER_PREFIX)) { this.officerCard(text, wall); return undefined; }
 
     const clock = this.clock.state();
     const hub = this.store.db.data.hubConfig;
     const k = this.config.kiosk;
     const { verdict, record, warnings } = decide({
-      text, source, wall, clock, id: this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)),
+      text, source, wall, clock, officer: this.onDuty(wall)?.code, id: this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)),
       listAgeMs: this.store.listAge(wall), trust: this.store.trust, status: this.store.status,
       checkpoint: {
         area: this.area, timeZone: hub?.timeZone ?? k.timeZone,
@@ -194,14 +208,62 @@ export class Kiosk extends EventEmitter<KioskEvents> {
   /** The officer's button opened the gate: journaled as an override. */
   override(): ScanView | undefined {
     if (this.stopped) return undefined;
+    const wall = Date.now();
+    // every override is answered for by someone: nobody on duty, the gate stays shut and the screen asks for a card
+    const officer = this.onDuty(wall);
+    if (!officer) {
+      this.noticeOfficer('sign-in-needed', 'Cán bộ quét thẻ cán bộ để đăng nhập trước khi mở cổng.', 'Scan your officer card to sign in before opening the gate.');
+      this.log('officer: the button was pressed with nobody signed in; the gate stays shut until an officer scans their card', 'warn');
+      return undefined;
+    }
     this.signal.openGate();
     const clock = this.clock.state();
-    const wall = Date.now();
-    const record = overrideRecord(this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)), wall, clock);
+    const record = overrideRecord(this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)), wall, clock, officer.code);
     this.journal.append(record);
     this.uplink?.scanned(record.id);
     this.log(`${scanLine(record)}: the officer opened the gate by hand`);
     return this.remember({ record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] });
+  }
+
+  /** The officer on duty now, or null; a shift past SHIFT_MS or the card's validity has ended by itself. */
+  onDuty(wall = Date.now()): OnDuty | null {
+    if (this.duty && wall >= this.duty.until) {
+      this.duty = null;
+      this.noticeOfficer('signed-out', 'Hết ca: cán bộ quét thẻ để đăng nhập lại.', 'Shift over: scan your officer card to sign in again.');
+      this.log('officer: signed out at the end of the shift or of the card\'s validity');
+    }
+    return this.duty;
+  }
+
+  /** An officer's card read at the booth: signs in, hands over to another officer, or (the same card) signs out. */
+  private officerCard(text: string, wall: number): void {
+    const clock = this.clock.state();
+    const k = this.config.kiosk;
+    const r = verifyOfficer(text, {
+      trust: this.store.trust, status: this.store.status, now: wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0),
+      checkpoint: { area: this.area }, skewSeconds: k.skewSeconds,
+      checkTime: clock.synced || this.config.clock.unsyncedPolicy === 'check-time',
+    });
+    if (!r.ok) {
+      this.noticeOfficer('refused', `Thẻ cán bộ không hợp lệ: ${r.message.vi}`, `Officer card refused: ${r.message.en}`);
+      this.log(`officer: a card was refused: ${r.reason}`, 'warn');
+      return;
+    }
+    const current = this.onDuty(wall);
+    if (current && current.cardId === r.officer.cardId) {
+      this.duty = null;
+      this.noticeOfficer('signed-out', 'Cán bộ đã đăng xuất.', 'Officer signed out.');
+      this.log('officer: signed out by scanning the card again');
+      return;
+    }
+    this.duty = { ...r.officer, since: wall, until: Math.min(wall + SHIFT_MS, r.officer.validUntil * 1000) };
+    this.noticeOfficer('signed-in', 'Cán bộ đã đăng nhập.', 'Officer signed in.');
+    this.log(`officer: signed in${current ? ', taking over from the officer before' : ''}`);
+  }
+
+  private noticeOfficer(state: OfficerNotice['state'], vi: string, en: string): void {
+    this.officerNotice = { at: Date.now(), state, vi, en };
+    this.emit('change');
   }
 
   /** Shows how an enrolment went on the officer's screen. */

@@ -42,7 +42,7 @@ async function setUp(): Promise<void> {
   gpio = new SimGpio();
   scanner = new SimSource();
   kiosk = await buildKiosk(config('k'), { gpio, sources: [scanner], uplink: (journal) => (hub = new SimUplink(journal)) }, log);
-  hub.publish('trust', new Uint8Array(readFileSync(join(lists, 'trust.cose'))));
+  hub.publish('trust', new Uint8Array(readFileSync(join(lists, 'trust-officers.cose'))));
   hub.publish('statusList', new Uint8Array(readFileSync(join(lists, 'status.cose'))));
   await waitFor('both lists from the hub', () => kiosk.store.trust.version === 1 && kiosk.store.status.version === 1);
 }
@@ -159,11 +159,14 @@ test('lists older than lists.maxAgeHours put a warning on every verdict', async 
 });
 
 test('the officer button opens the gate and is journaled as an override that reaches the hub', async () => {
+  scanner.feed(w.officer().text);
+  await waitFor('the officer signed in', () => kiosk.onDuty());
   const before = kiosk.journal.stats.appended;
   gpio.press(24);
   assert.is(kiosk.journal.stats.appended, before + 1);
   const r = kiosk.history[0].record;
   assert.is(r.override, true);
+  assert.is(r.officer, 'CA79-00123', 'the override carries the officer on duty');
   assert.ok(logs.some((l) => l.line.startsWith(`scan ${r.id}: green override (unknown, button, 0 ms)`)));
   await waitFor('the override delivered', () => kiosk.journal.pending === 0, 5000);
   assert.equal(hub.stored.get(r.id), r, 'the override is stored at the hub as journaled');
@@ -234,9 +237,11 @@ test('a part that fails is isolated: a scanner that cannot start is logged as an
   g.close = () => { closed++; };
   const k = await buildKiosk(config('broken', { hub: {} }), { gpio: g, sources: [new BrokenSource('start'), s, new BrokenSource('stop')] }, (l, level) => { if (level === 'error') errors.push(l); });
   assert.equal(errors, ['scanner: the serial scanner cannot start (EACCES /dev/ttyACM0); the kiosk runs without it: check scanner in the config']);
-  k.store.applyTrust(new Uint8Array(readFileSync(join(lists, 'trust.cose'))), Date.now());
+  k.store.applyTrust(new Uint8Array(readFileSync(join(lists, 'trust-officers.cose'))), Date.now());
   k.store.applyStatus(new Uint8Array(readFileSync(join(lists, 'status.cose'))), Date.now());
   assert.is((await scan(w.pass().text, k, s)).verdict.verdict, 'green', 'the working scanner still decides');
+  s.feed(w.officer().text);
+  await waitFor('the officer signed in', () => k.onDuty());
   g.press(24);
   assert.is(k.history[0].record.reason, 'override', 'the button still opens the gate');
   await k.stop();

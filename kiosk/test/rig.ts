@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  buildStatusList, issuePass, issuerEntryToWire, signStatusList, signTrustList, type Pass, type StatusList,
+  buildStatusList, issueOfficer, issuePass, issuerEntryToWire, signStatusList, signTrustList, type Officer, type Pass, type StatusList,
 } from '../../protocol/src/index.js';
 
 export const CHOT = new URL('../../scripts/chot.js', import.meta.url).pathname;
@@ -49,6 +49,9 @@ export interface World {
   rootPub: string;
   pass(over?: Partial<Pass>): { text: string; pass: Pass };
   signStatus(list: StatusList): Uint8Array;
+  /** An officer's card signed by the province's police key (allowed 'official', in hub/lists/trust-officers.cose). */
+  officer(over?: Partial<Officer>): { text: string; officer: Officer };
+  police: { privateKey: KeyObject; publicKey: KeyObject };
 }
 
 export function makeWorld(name: string): World {
@@ -56,6 +59,7 @@ export function makeWorld(name: string): World {
   worlds.add(dir);
   const root = generateKeyPairSync('ed25519');
   const issuer = generateKeyPairSync('ed25519');
+  const police = generateKeyPairSync('ed25519');
   const rootPub = join(dir, 'root.pub.pem');
   writeFileSync(rootPub, root.publicKey.export({ type: 'spki', format: 'pem' }));
   const now = Math.floor(Date.now() / 1000);
@@ -63,6 +67,14 @@ export function makeWorld(name: string): World {
   writeFileSync(join(dir, 'hub', 'lists', 'trust.cose'), signTrustList(1, now, [issuerEntryToWire({
     issuer: 'VN-79', name: 'Sở Y tế TP.HCM', publicKey: issuer.publicKey, validFrom: now - 86400, validUntil: now + 365 * 86400,
     categories: ['resident', 'shipper', 'goods'], areas: ['79'],
+  })], root.privateKey));
+  // the same list with the police key that signs officers' cards (officer sign-in), for the tests that need one
+  writeFileSync(join(dir, 'hub', 'lists', 'trust-officers.cose'), signTrustList(1, now, [issuerEntryToWire({
+    issuer: 'VN-79', name: 'Sở Y tế TP.HCM', publicKey: issuer.publicKey, validFrom: now - 86400, validUntil: now + 365 * 86400,
+    categories: ['resident', 'shipper', 'goods'], areas: ['79'],
+  }), issuerEntryToWire({
+    issuer: 'VN-79-CA', name: 'Công an TP.HCM', publicKey: police.publicKey, validFrom: now - 86400, validUntil: now + 365 * 86400,
+    categories: ['official'], areas: ['79'],
   })], root.privateKey));
   writeFileSync(join(dir, 'hub', 'lists', 'status.cose'), signStatusList(buildStatusList(1, now, [], []), root.privateKey));
   return {
@@ -77,6 +89,15 @@ export function makeWorld(name: string): World {
       return { text: issuePass(pass, issuer.privateKey), pass };
     },
     signStatus: (list) => signStatusList(list, root.privateKey),
+    police,
+    officer(over = {}) {
+      const t = Math.floor(Date.now() / 1000);
+      const officer: Officer = {
+        id: new Uint8Array(randomBytes(8)), code: 'CA79-00123', name: 'Lê Văn Tâm', issuer: 'VN-79-CA',
+        issuedAt: t - 60, validFrom: t - 60, validUntil: t + 365 * 86400, areas: ['79'], ...over,
+      };
+      return { text: issueOfficer(officer, police.privateKey), officer };
+    },
   };
 }
 

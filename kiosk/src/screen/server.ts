@@ -30,6 +30,9 @@ export function screenState(k: Kiosk): unknown {
     timeZone: ages.hubConfig?.timeZone ?? k.config.kiosk.timeZone, lastScanAt: k.history[0]?.record.at ?? null,
     // the last enrolment attempt (an unenrolled kiosk): under way, refused with the reason, or done
     enrolment: k.enrolment,
+    // who is on duty: the name only (the code goes into the records, never onto the screen)
+    officer: ((o) => (o ? { name: o.name, since: o.since, until: o.until } : null))(k.onDuty()),
+    officerNotice: k.officerNotice,
   };
 }
 
