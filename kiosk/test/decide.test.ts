@@ -68,7 +68,7 @@ test('an unsynchronised clock: a warning on every verdict, and the policy decide
 });
 
 test('a clock set from the hub decides at the hub\'s time, and the record carries that time', () => {
-  const soon = w.pass({ validUntil: sec + 30 }).text;
+  const soon = w.pass({ validFrom: sec - 60, issuedAt: sec - 60, validUntil: sec + 30 }).text; // all relative to NOW: a slow machine may reach this test minutes after NOW was read
   assert.is(decide(input(soon)).verdict.verdict, 'green');
   const d = decide(input(soon, { clock: { synced: true, source: 'hub', offsetMs: 3_600_000 } }));
   assert.is(d.record.reason, 'expired', 'an hour on by the hub\'s clock, the pass has expired');
