@@ -288,22 +288,31 @@ async function mainThreadCommit(): Promise<Row> {
   return { measure: '500 commits of 100 scans, WAL, synchronous=FULL', 'commit p50 ms': percentile(commits, 50), 'commit p99 ms': percentile(commits, 99), 'event-loop delay p99 ms': h.percentile(99) / 1e6, 'max ms': h.max / 1e6 };
 }
 
+// CHOT_BENCH_ONLY=ingest|scale|startup runs one section (the whole run takes tens of minutes on 2 cores)
+const only = process.env.CHOT_BENCH_ONLY;
+const want = (section: string) => !only || only.split(',').includes(section);
 const rows: Row[] = [];
 printTable('SQLite commit in the main thread (why the hub commits in a worker thread)', [await mainThreadCommit()]);
 console.log(`# chot hub benchmark: ${KIOSKS} kiosks, then ${CONNECTIONS} connections (node ${process.version})`);
-for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
-rows.push(await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
-rows.push(await chotCase('sqlite', KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`, true));
-for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
-rows.push(await mosquittoCase(CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
-printTable('Hub ingest over loopback (QoS 1 scan batches; chot acks after the commit of the scans and their figures)', rows);
-const scale: Row[] = [];
-for (const h of [1, 2]) scale.push(await scaleCase(h, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
-scale.push({ setup: 'mosquitto alone (no persistence, PUBACK only)', ...await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`) });
-printTable('Scale-out: hub processes behind an external broker (Mosquitto) with PostgreSQL; all share these 2 cores', scale);
-const starts: Row[] = [];
-for (const kind of ['sqlite', 'postgres'] as const) starts.push(await startupCase(kind, STORED));
-printTable(`Hub start-up with ${STORED.toLocaleString('en-US')} scans stored (one day, 1,000 kiosks)`, starts);
+if (want('ingest')) {
+  for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
+  rows.push(await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
+  rows.push(await chotCase('sqlite', KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`, true));
+  for (const kind of ['sqlite', 'postgres'] as const) rows.push(await chotCase(kind, CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
+  rows.push(await mosquittoCase(CONNECTIONS, 2, 10, `${CONNECTIONS} connections × 2 batches of 10`));
+  printTable('Hub ingest over loopback (QoS 1 scan batches; chot acks after the commit of the scans and their figures)', rows);
+}
+if (want('scale')) {
+  const scale: Row[] = [];
+  for (const h of [1, 2]) scale.push(await scaleCase(h, KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`));
+  scale.push({ setup: 'mosquitto alone (no persistence, PUBACK only)', ...await mosquittoCase(KIOSKS, 20, 10, `${KIOSKS} kiosks × 20 batches of 10`) });
+  printTable('Scale-out: hub processes behind an external broker (Mosquitto) with PostgreSQL; all share these 2 cores', scale);
+}
+if (want('startup')) {
+  const starts: Row[] = [];
+  for (const kind of ['sqlite', 'postgres'] as const) starts.push(await startupCase(kind, STORED));
+  printTable(`Hub start-up with ${STORED.toLocaleString('en-US')} scans stored (one day, 1,000 kiosks)`, starts);
+}
 pgServer.stop();
 const cred = new Credentials();
 cred.replace([{ id: 'k', area: '79', secret: hashKioskSecret(SECRET), createdAt: '' }], [{ name: 'ops', role: 'operator', secret: await hashPassword(SECRET), createdAt: '' }]);
