@@ -175,8 +175,10 @@ export class Hub {
     const v = await this.store.registryVersion();
     if (v === this.registryVersion) return;
     const before = new Map(this.credentials.allDevices().map((d) => [d.id, d]));
-    this.credentials.replace(await this.store.devices(), await this.store.accounts());
+    const accounts = await this.store.accounts();
+    this.credentials.replace(await this.store.devices(), accounts);
     this.registryVersion = v;
+    this.log(`hub: registry version ${v}: ${this.credentials.allDevices().length} devices, ${accounts.length} accounts`);
     if (!this.broker) return;
     for (const d of this.credentials.allDevices()) {
       const was = before.get(d.id);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { REASON_WORDS, ScanIdGenerator, topics } from '../../protocol/src/index.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, type World } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, type World, accountsKnown } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
@@ -28,6 +28,7 @@ async function site(name: string, extra: Record<string, unknown> = {}): Promise<
   hubs.push(hub);
   const base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
   const operatorPw = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password;
+  await accountsKnown(hub, 1);
   return { hub, base, operatorPw, kiosks };
 }
 

@@ -41,7 +41,8 @@ test.before(async () => {
   service = JSON.parse(chot(['account', 'add', 'reader', '--role', 'service', '--config', hub.config]).out).password;
   operator = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password;
   httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
-  await sleep(1500); // the running hub reads the new accounts from the store within a second
+  // the running hub reads new accounts from the store every second (and says so): wait for it, however busy the machine
+  await waitFor('the hub to read the accounts', () => /registry version \d+: \d+ devices, 2 accounts/.test(hub.proc.log()), 60_000);
 });
 
 test('200 days of `at` from one kiosk: the days within retention are stored, the rest refused with a reason; the hub stays up and exact', async () => {

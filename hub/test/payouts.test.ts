@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { openProgrammeWard, parseClaimResult, topics, type ClaimResult } from '../../protocol/src/index.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub } from '../../kiosk/test/rig.js';
 
 const w = makeWorld('payouts');
 const ROOT_KEY = join(w.dir, 'root.key.pem');
@@ -71,7 +71,9 @@ test('a programme imported, claimed at two kiosks at once, a lost reply recovere
   // figures, as the People's Committee reads them
   const token = JSON.parse(chot(['account', 'add', 'committee', '--role', 'service', '--config', hub.config]).out).password as string;
   const http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
-  const get = async (path: string) => { for (let i = 0; ; i++) { const res = await fetch(`http://127.0.0.1:${http}${path}`, { headers: { Authorization: `Bearer committee:${token}` } }); if (res.status !== 401 || i > 30) return res; await new Promise((x) => setTimeout(x, 100)); } };
+  // the hub reads new accounts from the store every second (and says so): wait for it, however busy the machine
+  await waitFor('the hub to read the account', () => /registry version \d+: \d+ devices, 1 accounts/.test(hub.proc.log()), 60_000);
+  const get = (path: string) => fetch(`http://127.0.0.1:${http}${path}`, { headers: { Authorization: `Bearer committee:${token}` } });
   const fig = await (await get('/api/payouts')).json() as { programmes: Array<{ id: string; nationwide: { text: string; amount: number }; wards: Array<{ ward: string; refused: Record<string, number> }> }> };
   assert.is(fig.programmes[0].nationwide.text, '2 / 3 paid');
   assert.is(fig.programmes[0].nationwide.amount, 3_000_000);

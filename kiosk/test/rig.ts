@@ -140,6 +140,12 @@ export async function startHub(w: World, port?: number, extra: Record<string, un
   return { proc, port: p, config, dataDir };
 }
 
+/** Waits until the running hub has read `n` accounts from its store (it polls the store every second and logs it). */
+export function accountsKnown(hub: Hub, n: number): Promise<unknown> {
+  const re = new RegExp(`registry version \\d+: \\d+ devices, ${n} accounts`);
+  return waitFor(`the hub to read ${n} accounts`, () => re.test(hub.proc.log()), 60_000);
+}
+
 export function addDevice(w: World, id: string, area = '79/26734'): string {
   const config = join(w.dir, 'hub.json');
   if (!existsSync(config)) writeFileSync(config, JSON.stringify({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port: 1883 } }));

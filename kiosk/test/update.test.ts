@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync,
 import { join } from 'node:path';
 import { issuerEntryToWire, releaseSignerToWire, signTrustList } from '../../protocol/src/index.js';
 import { unpackTarGz } from '../../lib/tar.js';
-import { addDevice, chot, hubScans, killAll, kioskConfig, makeWorld, pty, readTimeline, signalled, sleep, startHub, stop, waitFor, type Hub, type Pty } from './rig.js';
+import { addDevice, chot, hubScans, killAll, kioskConfig, makeWorld, pty, readTimeline, signalled, sleep, startHub, stop, waitFor, type Hub, type Pty , accountsKnown } from './rig.js';
 import { Supervisor } from './supervisor.js';
 
 const DIST = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
@@ -79,6 +79,7 @@ test.before(async () => {
   hub = await startHub(w);
   web = /http: dashboard and API on (http:\/\/[^/\s]+)\//.exec(hub.proc.log())![1];
   const account = ok(chot(['account', 'add', 'ops', '--role', 'service', '--config', hub.config]), 'account add');
+  await accountsKnown(hub, 1);
   auth = { Authorization: `Bearer ops:${account.password}` };
   const password = addDevice(w, 'booth-ota');
   scanner = await pty(w.dir);
