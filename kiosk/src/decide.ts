@@ -67,6 +67,8 @@ export function decide(i: DecisionInput): Decision {
   if (verdict.holderToken) record.holder = verdict.holderToken;
   if (verdict.summary?.category) record.category = verdict.format === 'dcc' ? 'foreign' : verdict.summary.category;
   if (i.officer) record.officer = i.officer;
+  // where the traveller comes from (the signer's province or country): the hub counts movement between provinces
+  if (verdict.origin) record.origin = verdict.origin;
   return { verdict, record, warnings };
 }
 

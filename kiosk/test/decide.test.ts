@@ -35,6 +35,7 @@ test('a valid pass: green, and the record the hub gets says what was decided, wi
   assert.equal([d.record.verdict, d.record.reason, d.record.format, d.record.source, d.record.clockSynced], ['green', 'ok', 'pass', 'serial', true]);
   assert.is(d.record.category, 'resident');
   assert.ok(d.record.holder && d.record.passId, 'holder token and pass id for the hub\'s clone and revocation checks');
+  assert.is(d.record.origin, 'VN-79', 'the province of the issuer that signed: the hub counts movement between provinces');
   assert.not.ok(JSON.stringify(d.record).includes('Phạm Thị Lan') || JSON.stringify(d.record).includes('2468'), 'no name or ID digits in the record');
   assert.equal(decide(input(p.text)), d, 'the same inputs, the same decision');
 });
@@ -50,6 +51,7 @@ test('each reason a pass is refused for, decided from plain values', () => {
   for (const [text, reason] of cases) {
     const d = decide(input(text));
     assert.equal([d.verdict.verdict, d.record.reason], ['red', reason], d.verdict.detail);
+    if (reason === 'unsupported-format') assert.is(d.record.origin, undefined, 'a code that did not verify has no origin');
   }
   const p = w.pass();
   const f0 = buildStatusList(2, 0, [[p.pass.holderToken, 'F0']], []);

@@ -9,6 +9,7 @@ import { EnvelopeError, unwrapEnvelope } from './envelope.js';
 import { ALG_BY_COSE, hex } from './keys.js';
 import { red, type OfficerSummary, type Verdict } from './verdict.js';
 import { messageFor, type Reason } from './reasons.js';
+import { originOf } from './messages.js';
 import { findSigner, type TrustEntry, type TrustList } from './trust-list.js';
 import type { StatusList } from './status-list.js';
 import { DCC_HASH_BYTES } from './status-list.js';
@@ -107,10 +108,12 @@ function verifyDccUnsafe(text: string, ctx: DccContext): Verdict {
   const { type, entries } = strict;
   // Everything else the schema asks is shown, not decided on: countries issue certificates that bend it.
   const warnings = schemaWarnings(cert);
+  // the issuing country: the signed iss claim, else the country the root gave the DSC in the trust list
+  const origin = originOf('dcc', iss) ?? originOf('dcc', dsc.issuer);
   const extra = (entry: Entry) => {
     const summary = summarise(cert, type, entry, entries, iss, exp);
     if (warnings.length) summary.warnings = warnings;
-    return { summary, certificate: cert, passId: uciOf(entry), ...(warnings.length ? { warnings } : {}) };
+    return { summary, certificate: cert, passId: uciOf(entry), ...(origin ? { origin } : {}), ...(warnings.length ? { warnings } : {}) };
   };
   const latest = latestOf(type, entries);
   const r = (reason: Reason, detail: string, entry = latest): Verdict => red(reason, 'dcc', detail, extra(entry));

@@ -72,6 +72,27 @@ export interface ScanRecord {
   override?: boolean;
   /** The officer on duty when the scan was made (their card's code, never a citizen id): OFFICER_CODE_PATTERN. */
   officer?: string;
+  /** Where the traveller's pass comes from (ORIGIN_PATTERN): the issuing province ("VN-79"), "VN" for a national
+   * issuer, or the country of an EU DCC ("DE"). Absent from older kiosks and from codes that did not verify. */
+  origin?: string;
+}
+
+/** A scan's origin: "VN-" and a 2-digit province code, "VN", or an ISO 3166 alpha-2 country. A counter key at
+ * the hub, so the pattern is strict: at most 100 + 676 values, never arbitrary text. */
+export const ORIGIN_PATTERN = '^(VN-[0-9]{2}|[A-Z]{2})$';
+const ORIGIN_RE = new RegExp(ORIGIN_PATTERN);
+
+/**
+ * The origin of a verified code from who signed it: a chot pass issuer's code names its province ("VN-79",
+ * "VN-79-760" → "VN-79"; "VN-BYT", a ministry → "VN"); an EU DCC's issuer is its country ("DE"). Anything else
+ * has no origin (undefined), rather than a guess.
+ */
+export function originOf(format: 'pass' | 'dcc', issuer: string | undefined): string | undefined {
+  if (typeof issuer !== 'string') return undefined;
+  if (format === 'dcc') return ORIGIN_RE.test(issuer) ? issuer : undefined;
+  const m = /^VN-([0-9]{2})(?:-|$)/.exec(issuer);
+  if (m) return m[1] === '00' ? undefined : `VN-${m[1]}`;
+  return /^VN(?:-[A-Z][A-Z0-9-]*)?$/.test(issuer) ? 'VN' : undefined;
 }
 
 export interface ScanBatch { v: 1; kiosk: string; scans: ScanRecord[] }
@@ -162,6 +183,8 @@ const scanSchema = {
     override: { type: 'boolean' },
     // officer.ts OFFICER_CODE_PATTERN; a counter key at the hub, so nothing else gets in
     officer: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$' },
+    // a counter key at the hub too
+    origin: { type: 'string', pattern: ORIGIN_PATTERN },
   },
 } as const;
 

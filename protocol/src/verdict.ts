@@ -9,6 +9,7 @@ import { PASS_PREFIX, PassFormatError, passFromClaims, passToClaims, type Catego
 import { areaContains, type Area } from './area.js';
 import { DEFAULT_TIME_ZONE, formatMinutes, inWindow, localMinuteOfDay } from './time.js';
 import { messageFor, type Reason } from './reasons.js';
+import { originOf } from './messages.js';
 import { healthOf, type StatusList } from './status-list.js';
 import { findSigner, type TrustList } from './trust-list.js';
 import { createPublicKey } from 'node:crypto';
@@ -64,6 +65,8 @@ export interface Verdict {
   detail?: string;
   passId?: string;
   holderToken?: string;
+  /** Where the code comes from, from its verified signer (messages.ts originOf): "VN-79", "VN", "DE". */
+  origin?: string;
   summary?: OfficerSummary;
   /** For DCCs: the decoded certificate. */
   certificate?: unknown;
@@ -115,7 +118,9 @@ function verifyPassUnsafe(text: string, ctx: VerifyContext): Verdict {
     if (e instanceof CborError || e instanceof PassFormatError) return red('malformed', 'pass', (e as Error).message);
     throw e;
   }
-  const ids = { passId: hex(pass.id), holderToken: hex(pass.holderToken), summary: summarise(pass) };
+  // the origin from the trust list's entry for the key that signed, not from the pass's own claim
+  const origin = originOf('pass', signer.issuer);
+  const ids = { passId: hex(pass.id), holderToken: hex(pass.holderToken), summary: summarise(pass), ...(origin ? { origin } : {}) };
   const r = (reason: Reason, detail: string): Verdict => red(reason, 'pass', detail, ids);
 
   if (pass.issuer !== signer.issuer) return r('issuer-not-allowed', `pass names issuer ${pass.issuer} but key ${hex(kid)} belongs to ${signer.issuer}`);

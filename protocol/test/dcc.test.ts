@@ -31,6 +31,7 @@ test('a German vaccination certificate: green with no rules, and the officer see
   assert.is(v.summary?.dateOfBirth, '1964-08-12');
   assert.match(v.summary?.proves ?? '', /vaccination dose 2\/2/);
   assert.equal((v.certificate as Record<string, unknown>).dob, de.json.dob);
+  assert.is(v.origin, 'DE', 'the issuing country, for the hub\'s movement figures');
 }));
 
 test('the same certificate trusted through the root-signed trust list, not given directly', withDe((de) => {
