@@ -87,10 +87,11 @@ export interface DayReport {
 }
 
 /** What decides a scan's counters: the scan with its latency already put in its histogram bucket. */
-export interface CounterShape { clockSynced: boolean; override?: boolean; verdict: string; reason: string; category?: string | null; bucket: number; hour: number }
+export interface CounterShape { clockSynced: boolean; override?: boolean; verdict: string; reason: string; category?: string | null; origin?: string | null; bucket: number; hour: number }
 
 /** The counters one scan adds to its checkpoint's day: +1 each. Reasons and categories come from known sets
- * (checked at ingest), so these keys never carry arbitrary input. */
+ * (checked at ingest), and origins match ORIGIN_PATTERN (the scan schema), so these keys never carry arbitrary
+ * input. An origin is counted by verdict (`o:VN-79:green`): the movement between provinces (movementFrom). */
 export function keysOf(s: CounterShape): string[] {
   const keys: string[] = [];
   if (!s.clockSynced) keys.push('unsynced');
@@ -98,6 +99,7 @@ export function keysOf(s: CounterShape): string[] {
   keys.push('scans', s.verdict === 'green' ? 'green' : 'red');
   if (s.verdict !== 'green') keys.push(`r:${s.reason}`);
   if (s.category) keys.push(`c:${s.category}`);
+  if (s.origin) keys.push(`o:${s.origin}:${s.verdict === 'green' ? 'green' : 'red'}`);
   keys.push(`l:${s.bucket}`, `h:${s.hour}`);
   return keys;
 }
@@ -176,6 +178,63 @@ export function reportFrom(rows: CounterRow[], from: string, to: string, timeZon
     nationwide: { ...summarise(nation), hours: nationHours },
     provinces: [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, v]) => ({ province, ...summarise(v) })),
     checkpoints,
+  };
+}
+
+/** Travellers from one origin through the checkpoints of one province (the province of the checkpoint). */
+export interface Flow { origin: string; province: string; green: number; red: number; travellers: number }
+
+export interface MovementReport {
+  day: string;
+  timeZone: string;
+  /** origin → checkpoint province, most travellers first */
+  flows: Flow[];
+  /** each origin over every checkpoint, most travellers first */
+  origins: Array<{ origin: string; green: number; red: number; travellers: number }>;
+  /** origin → checkpoint, in checkpoint then origin order */
+  checkpoints: Array<{ checkpoint: string; area: string; province: string; origin: string; green: number; red: number; travellers: number }>;
+  /** scans with no origin: older kiosks, and codes that did not verify (their signer is unknown) */
+  noOrigin: number;
+}
+
+const ORIGIN_KEY = /^o:(VN-\d{2}|[A-Z]{2}):(green|red)$/;
+
+/** Where travellers came from, per checkpoint and per province of the checkpoint, from the `o:` counters. */
+export function movementFrom(rows: CounterRow[], from: string, to: string, timeZone: string, areaOf: (checkpoint: string) => string | undefined): MovementReport {
+  const cps = new Map<string, { checkpoint: string; area: string; province: string; origin: string; green: number; red: number; travellers: number }>();
+  let scans = 0, withOrigin = 0;
+  for (const r of rows) {
+    if (r.key === 'scans') { scans += r.n; continue; }
+    const m = ORIGIN_KEY.exec(r.key);
+    if (!m) continue;
+    withOrigin += r.n;
+    const id = `${r.checkpoint}\u0000${m[1]}`;
+    let e = cps.get(id);
+    if (!e) {
+      const area = areaOf(r.checkpoint) ?? 'VN';
+      cps.set(id, (e = { checkpoint: r.checkpoint, area, province: area === 'VN' ? 'VN' : area.slice(0, 2), origin: m[1], green: 0, red: 0, travellers: 0 }));
+    }
+    e[m[2] as 'green' | 'red'] += r.n;
+    e.travellers += r.n;
+  }
+  const add = <T extends { green: number; red: number; travellers: number }>(into: Map<string, T>, key: string, make: () => T, c: { green: number; red: number; travellers: number }) => {
+    let e = into.get(key);
+    if (!e) into.set(key, (e = make()));
+    e.green += c.green; e.red += c.red; e.travellers += c.travellers;
+  };
+  const flows = new Map<string, Flow>();
+  const origins = new Map<string, { origin: string; green: number; red: number; travellers: number }>();
+  for (const c of cps.values()) {
+    add(flows, `${c.origin}\u0000${c.province}`, () => ({ origin: c.origin, province: c.province, green: 0, red: 0, travellers: 0 }), c);
+    add(origins, c.origin, () => ({ origin: c.origin, green: 0, red: 0, travellers: 0 }), c);
+  }
+  const most = <T extends { travellers: number }>(a: T, b: T, tie: number) => b.travellers - a.travellers || tie;
+  return {
+    day: from === to ? from : `${from}..${to}`, timeZone,
+    flows: [...flows.values()].sort((a, b) => most(a, b, a.origin.localeCompare(b.origin) || a.province.localeCompare(b.province))),
+    origins: [...origins.values()].sort((a, b) => most(a, b, a.origin.localeCompare(b.origin))),
+    checkpoints: [...cps.values()].sort((a, b) => a.checkpoint.localeCompare(b.checkpoint) || a.origin.localeCompare(b.origin)),
+    noOrigin: Math.max(0, scans - withOrigin),
   };
 }
 

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
 import { counterDeltas, placeScan } from '../src/figures.js';
 import type { HubStore, PayoutClaim, StoredScan } from '../src/store/port.js';
+import type { HealthChange, HealthCode, HealthFigures } from '../src/health.js';
 
 export interface Harness {
   store: HubStore;
@@ -116,12 +117,127 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
       if (i % 5 === 0) Object.assign(over, { verdict: 'red', reason: reasons[i % 4] });
       if (i % 11 === 0) Object.assign(over, { override: true, reason: 'override', source: 'button', format: 'unknown' });
       if (i % 13 === 0) over.clockSynced = false;
+      if (i % 4) over.origin = ['VN-79', 'VN-01', 'DE', 'VN'][i % 4];
       const s = scan(`booth-${i % 3}`, `2021-09-10T${hh}:30:00+07:00`, over, Date.parse('2021-09-10T12:00:00+07:00'));
       if (s.category === undefined) delete s.category;
       mixed.push(s);
     }
     await h.store.ingest(mixed);
     assert.equal(await h.store.recount('2021-09-10'), [], 'no correction: the two ways of counting agree');
+  });
+
+  t('origins: counted per checkpoint, day and verdict; kept with the scan; an old kiosk\'s scan has none', async ({ h }) => {
+    const batch = [
+      scan('booth-1', '2021-09-10T08:00:00+07:00', { origin: 'VN-01' }), scan('booth-1', '2021-09-10T08:10:00+07:00', { origin: 'VN-01' }),
+      scan('booth-1', '2021-09-10T08:20:00+07:00', { origin: 'VN-01', verdict: 'red', reason: 'health-status' }),
+      scan('booth-2', '2021-09-10T09:00:00+07:00', { origin: 'DE', format: 'dcc', category: 'foreign' }), scan('booth-2', '2021-09-10T09:05:00+07:00'),
+    ];
+    await h.store.ingest(batch);
+    assert.equal(await h.store.ingest(batch), { stored: 0, duplicates: 5 });
+    const rows = await h.store.counters('2021-09-10', '2021-09-10');
+    assert.is(sum(rows, 'o:VN-01:green', 'booth-1'), 2);
+    assert.is(sum(rows, 'o:VN-01:red', 'booth-1'), 1);
+    assert.is(sum(rows, 'o:DE:green', 'booth-2'), 1);
+    assert.is(rows.filter((r) => r.key.startsWith('o:')).reduce((a, r) => a + r.n, 0), 4, 'the scan without an origin adds no origin counter');
+    const kept = await h.store.scansOfDay('2021-09-10');
+    assert.equal(kept.map((x) => x.origin ?? null).sort(), ['DE', 'VN-01', 'VN-01', 'VN-01', null].sort());
+    assert.equal(await h.store.recount('2021-09-10'), []);
+  });
+
+  const figures = async (store: HubStore, from = '2021-09-10', to = from) => {
+    const f = await store.healthFigures(from, to);
+    const cur = (level: string, area: string) => Object.fromEntries(f.current.filter((r) => r.level === level && r.area === area).map((r) => [r.state, r.n]));
+    const chg = (level: string, area: string) => Object.fromEntries(f.changes.filter((r) => r.level === level && r.area === area && r.n).map((r) => [r.key, r.n]));
+    return { f, cur, chg };
+  };
+  const tok = (i: number) => i.toString(16).padStart(16, '0');
+
+  t('F0–F3 per area: an import with areas gives exact counts per ward, district, province and nation', async ({ h }) => {
+    const changes: HealthChange[] = [];
+    // ward 79/26734 (district 760): 3 F0, 2 F1; ward 79/26740 (district 760): 1 F0; ward 01/4: 4 F2; no area: 1 F3
+    for (let i = 0; i < 3; i++) changes.push({ holder: tok(i), state: 'F0', area: '79/760/26734' });
+    for (let i = 3; i < 5; i++) changes.push({ holder: tok(i), state: 'F1', area: '79/760/26734' });
+    changes.push({ holder: tok(5), state: 'F0', area: '79/760/26740' });
+    for (let i = 6; i < 10; i++) changes.push({ holder: tok(i), state: 'F2', area: '01/4' });
+    changes.push({ holder: tok(10), state: 'F3' });
+    assert.equal(await h.store.applyHealth('2021-09-10', changes, 2, false), { changed: 11 });
+    const { f, cur, chg } = await figures(h.store);
+    assert.is(f.version, 2);
+    assert.equal(cur('nation', 'VN'), { F0: 4, F1: 2, F2: 4, F3: 1 });
+    assert.equal(cur('province', '79'), { F0: 4, F1: 2 });
+    assert.equal(cur('district', '79/760'), { F0: 4, F1: 2 });
+    assert.equal(cur('ward', '79/26734'), { F0: 3, F1: 2 });
+    assert.equal(cur('ward', '79/26740'), { F0: 1 });
+    assert.equal(cur('province', '01'), { F2: 4 });
+    assert.equal(cur('ward', '01/4'), { F2: 4 });
+    assert.equal(chg('nation', 'VN'), { '+F0': 4, '+F1': 2, '+F2': 4, '+F3': 1 }, 'the day\'s changes: everybody came in');
+    // the same import again: nothing changes, nothing is counted twice
+    assert.equal(await h.store.applyHealth('2021-09-10', changes, 2, false), { changed: 0 });
+    assert.equal((await figures(h.store)).cur('nation', 'VN'), { F0: 4, F1: 2, F2: 4, F3: 1 });
+  });
+
+  t('a second import moves a holder F1 → F0 and to another province: the counts move, the day\'s changes say so; another process sees the same', async ({ h }) => {
+    await h.store.applyHealth('2021-09-10', [
+      { holder: tok(1), state: 'F1', area: '79/26734' }, { holder: tok(2), state: 'F1', area: '79/26734' }, { holder: tok(3), state: 'F2', area: '79/26734' },
+    ], 2, false);
+    assert.equal(await h.store.applyHealth('2021-09-11', [
+      { holder: tok(1), state: 'F0', area: '74/25747' }, // F1 → F0 and moved to Bình Dương
+      { holder: tok(2), state: 'F0' }, // F1 → F0, the area kept
+      { holder: tok(3), state: 'F2', area: '79/26740' }, // another ward of the same province, the same state
+    ], 3, false), { changed: 3 });
+    const other = await h.another();
+    try {
+      for (const store of [h.store, other]) {
+        const { f, cur, chg } = await figures(store, '2021-09-11');
+        assert.is(f.version, 3);
+        assert.equal(cur('nation', 'VN'), { F0: 2, F2: 1 });
+        assert.equal(cur('province', '79'), { F0: 1, F2: 1 });
+        assert.equal(cur('province', '74'), { F0: 1 });
+        assert.equal(cur('ward', '79/26734'), { F0: 1 });
+        assert.equal(cur('ward', '79/26740'), { F2: 1 });
+        assert.equal(chg('nation', 'VN'), { '+F0': 2, '-F1': 2 }, 'the move between wards is no change for the nation');
+        assert.equal(chg('province', '79'), { '+F0': 1, '-F1': 2 }, 'nor for the province');
+        assert.equal(chg('province', '74'), { '+F0': 1 });
+        assert.equal(chg('ward', '79/26734'), { '+F0': 1, '-F1': 2, '-F2': 1 });
+        assert.equal(chg('ward', '79/26740'), { '+F2': 1 });
+      }
+      // the first day's changes are that day's, and a range sums them
+      assert.equal((await figures(other, '2021-09-10')).chg('nation', 'VN'), { '+F1': 2, '+F2': 1 });
+      assert.equal((await figures(other, '2021-09-10', '2021-09-11')).chg('nation', 'VN'), { '+F0': 2, '+F1': 2, '-F1': 2, '+F2': 1 });
+      // cleared: out of every count
+      await other.applyHealth('2021-09-12', [{ holder: tok(1), state: null }], 4, false);
+      assert.equal((await figures(h.store, '2021-09-12')).cur('province', '74'), {});
+      assert.equal((await figures(h.store, '2021-09-12')).chg('ward', '74/25747'), { '-F0': 1 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  t('a complete import reconciles: holders it does not name are cleared; concurrent imports from two processes leave exact counts', async ({ h }) => {
+    await h.store.applyHealth('2021-09-10', [0, 1, 2, 3].map((i) => ({ holder: tok(i), state: 'F1' as HealthCode, area: '79/26734' })), 5, false);
+    assert.equal(await h.store.applyHealth('2021-09-10', [{ holder: tok(0), state: 'F0' }, { holder: tok(9), state: 'F2', area: '01/4' }], 7, true), { changed: 5 });
+    let { f, cur } = await figures(h.store);
+    assert.is(f.version, 7);
+    assert.equal(cur('nation', 'VN'), { F0: 1, F2: 1 });
+    assert.equal(cur('ward', '79/26734'), { F0: 1 }, 'the area was kept through the complete import');
+    // two processes import at once, 300 holders each, 100 of them in both with the same final state
+    const other = await h.another();
+    try {
+      const a: HealthChange[] = [], b: HealthChange[] = [];
+      for (let i = 100; i < 400; i++) a.push({ holder: tok(i), state: (['F0', 'F1', 'F2', 'F3'] as const)[i % 4], area: `79/${26700 + (i % 7)}` });
+      for (let i = 300; i < 600; i++) b.push({ holder: tok(i), state: (['F0', 'F1', 'F2', 'F3'] as const)[i % 4], area: `79/${26700 + (i % 7)}` });
+      await Promise.all([h.store.applyHealth('2021-09-10', a, 8, false), other.applyHealth('2021-09-10', b, 8, false)]);
+      ({ f, cur } = await figures(h.store));
+      const want: Record<string, number> = {};
+      for (let i = 100; i < 600; i++) { const st = (['F0', 'F1', 'F2', 'F3'] as const)[i % 4]; want[st] = (want[st] ?? 0) + 1; }
+      assert.equal(cur('province', '79'), { ...want, F0: want.F0 + 1 });
+      const wards = f.current.filter((r) => r.level === 'ward' && r.area !== '79/26734' && r.area !== '01/4').reduce((x, r) => x + r.n, 0);
+      assert.is(wards, 500, 'the wards add up to the province');
+    } finally {
+      await other.close();
+    }
+    const empty: HealthFigures = await h.store.healthFigures('2030-01-01', '2030-01-01');
+    assert.equal(empty.changes, [], 'a day with no import has no changes');
   });
 
   t('prune drops raw scans of past days and keeps their figures', async ({ h }) => {

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import pg from 'pg';
 import { startPostgres, type LocalPostgres } from '../../scripts/services/postgres.js';
 import { PostgresStore } from '../src/store/postgres.js';
-import { storeContract } from './store-contract.js';
+import * as assert from 'uvu/assert';
+import { scan, storeContract } from './store-contract.js';
 
 let server: LocalPostgres | undefined;
 let n = 0;
@@ -30,6 +31,38 @@ storeContract('postgresql', async () => {
     another: async () => { const s = new PostgresStore(url, 'Asia/Ho_Chi_Minh', () => {}); await s.open(); return s; },
     cleanup: async () => { await store.close(); },
   };
+});
+
+test('a database from before scans carried an origin: the column is added to every partition, old scans have none', async () => {
+  server ??= await startPostgres('contract');
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE before_origin');
+  await admin.end();
+  const url = server.url.replace(/\/[^/]+$/, '/before_origin');
+  const old = scan('booth-1', '2021-09-10T08:00:00+07:00');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const cols = `kiosk text NOT NULL, id text COLLATE "C" NOT NULL, at bigint NOT NULL, rx bigint NOT NULL, day text NOT NULL, hour smallint NOT NULL, synced boolean NOT NULL,
+    verdict text NOT NULL, reason text NOT NULL, format text NOT NULL, source text NOT NULL, ms double precision NOT NULL, pass_id text, holder text, category text, override boolean NOT NULL`;
+  await c.query(`CREATE TABLE scans (${cols}, PRIMARY KEY (kiosk, id)) PARTITION BY RANGE (id); CREATE TABLE scans_offclock (${cols}, PRIMARY KEY (kiosk, id));
+    CREATE TABLE scans_old PARTITION OF scans FOR VALUES FROM (MINVALUE) TO (MAXVALUE)`);
+  await c.query(`INSERT INTO scans VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9, $10, $11, NULL, NULL, $12, false)`, [old.k, old.id, old.at, old.rx, old.day, old.hour, old.verdict, old.reason, old.format, old.source, old.ms, old.category]);
+  await c.end();
+  const store = new PostgresStore(url, 'Asia/Ho_Chi_Minh', () => {});
+  try {
+    await store.open();
+    await store.open(); // a second start finds the column there
+    // the old catch-all partition holds every id: the new scan goes there too
+    const fresh = { ...scan('booth-1', '2021-09-10T09:00:00+07:00', { origin: 'VN-01' }) };
+    (store as unknown as { partitions: Set<string> }).partitions.add('scans_p20210910');
+    assert.equal(await store.ingest([fresh]), { stored: 1, duplicates: 0 });
+    assert.equal((await store.scansOfDay('2021-09-10')).map((x) => x.origin ?? null), [null, 'VN-01']);
+    const rows = await store.counters('2021-09-10', '2021-09-10');
+    assert.equal(rows.filter((r) => r.key.startsWith('o:')).map((r) => [r.key, r.n]), [['o:VN-01:green', 1]]);
+  } finally {
+    await store.close();
+  }
 });
 
 test('stop the test server', () => { server?.stop(); });

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { storeContract } from './store-contract.js';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { scan, storeContract } from './store-contract.js';
 
 storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chot-sqlite-'));
@@ -22,3 +24,29 @@ storeContract('sqlite', async () => {
     cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); },
   };
 });
+
+test('a database from before scans carried an origin: the column is added, old scans have none, new ones count theirs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chot-sqlite-'));
+  const path = join(dir, 'hub.db');
+  const old = scan('booth-1', '2021-09-10T08:00:00+07:00');
+  const db = new Database(path);
+  db.exec(`CREATE TABLE scans (kiosk TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, rx INTEGER NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
+    synced INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL,
+    ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL, PRIMARY KEY (kiosk, id)) WITHOUT ROWID`);
+  db.prepare('INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, NULL, ?, 0)').run(old.k, old.id, old.at, old.rx, old.day, old.hour, old.verdict, old.reason, old.format, old.source, old.ms, old.category);
+  db.close();
+  const store = new SqliteStore(path, () => {});
+  try {
+    await store.open();
+    const fresh = scan('booth-1', '2021-09-10T09:00:00+07:00', { origin: 'VN-01' });
+    assert.equal(await store.ingest([fresh]), { stored: 1, duplicates: 0 });
+    assert.equal((await store.scansOfDay('2021-09-10')).map((x) => x.origin ?? null), [null, 'VN-01']);
+    await store.recount('2021-09-10');
+    const rows = await store.counters('2021-09-10', '2021-09-10');
+    assert.equal(rows.filter((r) => r.key === 'scans' || r.key.startsWith('o:')).map((r) => [r.key, r.n]).sort(), [['o:VN-01:green', 1], ['scans', 2]]);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+test.run();

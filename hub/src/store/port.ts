@@ -4,6 +4,7 @@
 // the figures are updated in the same transaction from the rows that were actually inserted.
 import type { ClaimOutcome, Programme, ScanRecord } from '../../../protocol/src/index.js';
 import type { CloneAlert, Sighting } from '../clones.js';
+import type { HealthChange, HealthFigures } from '../health.js';
 
 /** A scan as the hub keeps it: the kiosk's record, who sent it, when it arrived and where it counts. */
 export interface StoredScan extends ScanRecord {
@@ -126,6 +127,15 @@ export interface HubStore {
   claim(c: PayoutClaim): Promise<ClaimDecision>;
   /** Per ward of a programme: eligible, paid, amount paid, refusals by outcome. */
   payoutFigures(programme: string): Promise<PayoutWardRow[]>;
+
+  /** The health authority's changes (health.ts): each holder's state F0–F3 (or cleared) and registered area, applied
+   * in one transaction to the holders' rows, the current count per area and state, and `day`'s changes; records
+   * `version`, the signed status list they belong to (meta `health.version`). `complete`: the changes name everyone
+   * in a state, and every other holder is cleared. Setting a holder to what it is already changes nothing, so an
+   * import run twice counts once. */
+  applyHealth(day: string, changes: HealthChange[], version: number, complete: boolean): Promise<{ changed: number }>;
+  /** The current counts per area and state, the changes summed over the days from..to, and the list version. */
+  healthFigures(from: string, to: string): Promise<HealthFigures>;
 
   /** A named flag or value that survives restarts (file-store import done, schema notes). */
   getMeta(key: string): Promise<string | undefined>;

@@ -7,15 +7,16 @@ import pg from 'pg';
 import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
+import { planHealth, type AreaLevel, type HealthChange, type HealthCode, type HealthFigures, type HolderHealth } from '../health.js';
 import type { CloneAlert, Sighting } from '../clones.js';
 import type { Programme } from '../../../protocol/src/index.js';
 import { StoreUnavailable, type ClaimDecision, type PayoutClaim, type PayoutWardRow, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
-const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override'] as const;
-const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool'];
+const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override', 'origin'] as const;
+const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool', 'text'];
 const SCAN_COLUMNS = `kiosk text NOT NULL, id text COLLATE "C" NOT NULL, at bigint NOT NULL, rx bigint NOT NULL, day text NOT NULL,
   hour smallint NOT NULL, synced boolean NOT NULL, verdict text NOT NULL, reason text NOT NULL, format text NOT NULL,
-  source text NOT NULL, ms double precision NOT NULL, pass_id text, holder text, category text, override boolean NOT NULL`;
+  source text NOT NULL, ms double precision NOT NULL, pass_id text, holder text, category text, override boolean NOT NULL, origin text`;
 
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function idPrefix(ms: number): string {
@@ -91,7 +92,18 @@ CREATE TABLE IF NOT EXISTS eligible (programme text NOT NULL, holder text NOT NU
 CREATE TABLE IF NOT EXISTS payouts (programme text NOT NULL, holder text NOT NULL, ward text NOT NULL, kiosk text NOT NULL, claim_key text NOT NULL,
   at bigint NOT NULL, amount bigint NOT NULL, officer text, pass_id text, committed_at bigint NOT NULL, PRIMARY KEY (programme, holder));
 CREATE TABLE IF NOT EXISTS payout_refusals (programme text NOT NULL, ward text NOT NULL, outcome text NOT NULL, n bigint NOT NULL, PRIMARY KEY (programme, ward, outcome));
-CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`).catch((e: Error & { code?: string }) => {
+CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS health_holders (holder text PRIMARY KEY, state text NOT NULL, area text NOT NULL);
+CREATE TABLE IF NOT EXISTS health_counts (level text NOT NULL, area text NOT NULL, state text NOT NULL, n bigint NOT NULL, PRIMARY KEY (level, area, state));
+CREATE TABLE IF NOT EXISTS health_changes (day text NOT NULL, level text NOT NULL, area text NOT NULL, key text NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, level, area, key));
+-- a database made before scans carried their origin (issue 17): the column, on every partition, empty for the scans
+-- it has; looked up first, so a hub starting beside busy ones takes no table lock when the column is there
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'scans' AND column_name = 'origin') THEN
+    ALTER TABLE scans ADD COLUMN origin text; END IF;
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'scans_offclock' AND column_name = 'origin') THEN
+    ALTER TABLE scans_offclock ADD COLUMN origin text; END IF;
+END $$;`).catch((e: Error & { code?: string }) => {
       // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
       if (e.code !== '23505' && e.code !== '42P07') throw e;
     });
@@ -165,7 +177,7 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
         const sorted = [...rows].sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const cols: unknown[][] = COLS.map(() => []);
         for (const s of sorted) {
-          const v = [s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, !!s.override];
+          const v = [s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, !!s.override, s.origin ?? null];
           v.forEach((x, i) => cols[i].push(x));
         }
         const r = await client.query<{ kiosk: string; id: string }>(
@@ -248,6 +260,7 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
       if (x.holder !== null) s.holder = x.holder;
       if (x.category !== null) s.category = x.category;
       if (x.override) s.override = true;
+      if (x.origin !== null) s.origin = x.origin;
       return s;
     });
   }
@@ -422,6 +435,54 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
     for (const r of (await this.q<{ ward: string; n: string; amount: string }>(`SELECT ward, COUNT(*) AS n, SUM(amount) AS amount FROM payouts WHERE programme = $1 GROUP BY ward`, [programme])).rows) Object.assign(row(r.ward), { paid: Number(r.n), amount: Number(r.amount) });
     for (const r of (await this.q<{ ward: string; outcome: string; n: string }>(`SELECT ward, outcome, n FROM payout_refusals WHERE programme = $1`, [programme])).rows) row(r.ward).refused[r.outcome] = Number(r.n);
     return [...rows.values()].sort((a, b) => a.ward.localeCompare(b.ward));
+  }
+
+  async applyHealth(day: string, changes: HealthChange[], version: number, complete: boolean): Promise<{ changed: number }> {
+    const client = await this.pool.connect().catch((e) => { throw wrap(this.describe, e); });
+    try {
+      await client.query('BEGIN');
+      // two imports at once are applied one after the other (scans never touch these tables)
+      await client.query(`LOCK TABLE health_holders IN SHARE ROW EXCLUSIVE MODE`);
+      const before = new Map<string, HolderHealth>();
+      const rows = complete
+        ? await client.query<{ holder: string } & HolderHealth>(`SELECT holder, state, area FROM health_holders`)
+        : await client.query<{ holder: string } & HolderHealth>(`SELECT holder, state, area FROM health_holders WHERE holder = ANY($1)`, [changes.map((c) => c.holder)]);
+      for (const r of rows.rows) before.set(r.holder, { state: r.state, area: r.area });
+      const plan = planHealth(day, before, changes, complete);
+      for (let i = 0; i < plan.put.length; i += 50_000) {
+        const part = plan.put.slice(i, i + 50_000);
+        await client.query(`INSERT INTO health_holders SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+          ON CONFLICT (holder) DO UPDATE SET state = excluded.state, area = excluded.area`, [part.map((h) => h.holder), part.map((h) => h.state), part.map((h) => h.area)]);
+      }
+      for (let i = 0; i < plan.remove.length; i += 50_000) await client.query(`DELETE FROM health_holders WHERE holder = ANY($1)`, [plan.remove.slice(i, i + 50_000)]);
+      if (plan.counts.length) {
+        await client.query(`INSERT INTO health_counts SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+          ON CONFLICT (level, area, state) DO UPDATE SET n = health_counts.n + excluded.n`,
+        [plan.counts.map((c) => c.level), plan.counts.map((c) => c.area), plan.counts.map((c) => c.state), plan.counts.map((c) => c.d)]);
+      }
+      if (plan.changes.length) {
+        await client.query(`INSERT INTO health_changes SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[])
+          ON CONFLICT (day, level, area, key) DO UPDATE SET n = health_changes.n + excluded.n`,
+        [plan.changes.map((c) => c.day), plan.changes.map((c) => c.level), plan.changes.map((c) => c.area), plan.changes.map((c) => c.key), plan.changes.map((c) => c.n)]);
+      }
+      await client.query(`INSERT INTO meta VALUES ('health.version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(version)]);
+      await client.query('COMMIT');
+      return { changed: plan.changed };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw wrap(this.describe, e);
+    } finally { client.release(); }
+  }
+
+  async healthFigures(from: string, to: string): Promise<HealthFigures> {
+    const version = (await this.q<{ value: string }>(`SELECT value FROM meta WHERE key = 'health.version'`)).rows[0]?.value;
+    const current = await this.q<{ level: AreaLevel; area: string; state: HealthCode; n: string }>(`SELECT level, area, state, n FROM health_counts WHERE n <> 0`);
+    const changes = await this.q<{ level: AreaLevel; area: string; key: string; n: string }>(`SELECT level, area, key, SUM(n) AS n FROM health_changes WHERE day >= $1 AND day <= $2 GROUP BY level, area, key`, [from, to]);
+    return {
+      version: version === undefined ? null : Number(version),
+      current: current.rows.map((r) => ({ ...r, n: Number(r.n) })),
+      changes: changes.rows.map((r) => ({ ...r, n: Number(r.n) })),
+    };
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
+import { planHealth, type AreaLevel, type HealthChange, type HealthCode, type HolderHealth } from '../health.js';
 import type { ClaimDecision, PayoutClaim, PayoutWardRow, Account, AlertRow, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 import type { CloneAlert, Sighting } from '../clones.js';
 import type { Programme } from '../../../protocol/src/index.js';
@@ -22,7 +23,7 @@ db.exec(`
 CREATE TABLE IF NOT EXISTS scans (
   kiosk TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, rx INTEGER NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
   synced INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL,
-  ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL,
+  ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL, origin TEXT,
   PRIMARY KEY (kiosk, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scans_day ON scans (day);
 CREATE TABLE IF NOT EXISTS counters (
@@ -43,11 +44,16 @@ CREATE TABLE IF NOT EXISTS payouts (programme TEXT NOT NULL, holder TEXT NOT NUL
   at INTEGER NOT NULL, amount INTEGER NOT NULL, officer TEXT, pass_id TEXT, committed_at INTEGER NOT NULL, PRIMARY KEY (programme, holder)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS payout_refusals (programme TEXT NOT NULL, ward TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (programme, ward, outcome)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hub_processes (id TEXT PRIMARY KEY, info TEXT NOT NULL, started_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS health_holders (holder TEXT PRIMARY KEY, state TEXT NOT NULL, area TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS health_counts (level TEXT NOT NULL, area TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (level, area, state)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS health_changes (day TEXT NOT NULL, level TEXT NOT NULL, area TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, level, area, key)) WITHOUT ROWID;
 `);
+// a database made before scans carried their origin (issue 17) gets the column, empty for the scans it has
+if (!(db.prepare(`SELECT name FROM pragma_table_info('scans')`).all() as Array<{ name: string }>).some((c) => c.name === 'origin')) db.exec(`ALTER TABLE scans ADD COLUMN origin TEXT`);
 
 const q = {
   // positional parameters: binding by name cost a third of the worker's time in bench:hub
-  insertScan: db.prepare(`INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+  insertScan: db.prepare(`INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
   addCounter: db.prepare(`INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = n + excluded.n`),
   counters: db.prepare(`SELECT checkpoint, key, SUM(n) AS n FROM counters WHERE day >= ? AND day <= ? GROUP BY checkpoint, key`),
   dayCounters: db.prepare(`SELECT checkpoint, key, n FROM counters WHERE day = ?`),
@@ -83,16 +89,25 @@ const q = {
   eligibleByWard: db.prepare(`SELECT ward, COUNT(*) AS n FROM eligible WHERE programme = ? GROUP BY ward`),
   paidByWard: db.prepare(`SELECT ward, COUNT(*) AS n, SUM(amount) AS amount FROM payouts WHERE programme = ? GROUP BY ward`),
   refusedByWard: db.prepare(`SELECT ward, outcome, n FROM payout_refusals WHERE programme = ?`),
+  holderHealth: db.prepare(`SELECT state, area FROM health_holders WHERE holder = ?`),
+  allHolderHealth: db.prepare(`SELECT holder, state, area FROM health_holders`),
+  putHolderHealth: db.prepare(`INSERT INTO health_holders VALUES (?, ?, ?) ON CONFLICT (holder) DO UPDATE SET state = excluded.state, area = excluded.area`),
+  dropHolderHealth: db.prepare(`DELETE FROM health_holders WHERE holder = ?`),
+  addHealthCount: db.prepare(`INSERT INTO health_counts VALUES (?, ?, ?, ?) ON CONFLICT (level, area, state) DO UPDATE SET n = n + excluded.n`),
+  addHealthChange: db.prepare(`INSERT INTO health_changes VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, level, area, key) DO UPDATE SET n = n + excluded.n`),
+  healthCounts: db.prepare(`SELECT level, area, state, n FROM health_counts WHERE n <> 0`),
+  healthChanges: db.prepare(`SELECT level, area, key, SUM(n) AS n FROM health_changes WHERE day >= ? AND day <= ? GROUP BY level, area, key`),
   bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
 };
 
-interface Row { kiosk: string; id: string; at: number; rx: number; day: string; hour: number; synced: number; verdict: 'green' | 'red'; reason: string; format: StoredScan['format']; source: StoredScan['source']; ms: number; pass_id: string | null; holder: string | null; category: string | null; override: number }
+interface Row { kiosk: string; id: string; at: number; rx: number; day: string; hour: number; synced: number; verdict: 'green' | 'red'; reason: string; format: StoredScan['format']; source: StoredScan['source']; ms: number; pass_id: string | null; holder: string | null; category: string | null; override: number; origin: string | null }
 function fromRow(r: Row): StoredScan {
   const s: StoredScan = { id: r.id, at: r.at, clockSynced: !!r.synced, verdict: r.verdict, reason: r.reason, format: r.format, source: r.source, ms: r.ms, k: r.kiosk, rx: r.rx, day: r.day, hour: r.hour };
   if (r.pass_id !== null) s.passId = r.pass_id;
   if (r.holder !== null) s.holder = r.holder;
   if (r.category !== null) s.category = r.category;
   if (r.override) s.override = true;
+  if (r.origin !== null) s.origin = r.origin;
   return s;
 }
 
@@ -127,7 +142,7 @@ const ingestGroup = db.transaction((group: typeof pending) => {
   for (const { scans } of group) {
     let stored = 0;
     for (const s of scans) {
-      const r = q.insertScan.run(s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced ? 1 : 0, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, s.override ? 1 : 0);
+      const r = q.insertScan.run(s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced ? 1 : 0, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, s.override ? 1 : 0, s.origin ?? null);
       if (r.changes) { stored++; inserted.push(s); }
     }
     results.push({ stored, duplicates: scans.length - stored });
@@ -167,6 +182,20 @@ const recount = db.transaction((day: string) => {
     if (a !== b) { const [checkpoint, key] = k.split('\u0000'); changed.push({ checkpoint, key, was: a, now: b }); }
   }
   return changed;
+});
+
+// one import, one transaction (immediate: two imports at once are applied one after the other)
+const applyHealth = db.transaction((day: string, changes: HealthChange[], version: number, complete: boolean) => {
+  const before = new Map<string, HolderHealth>();
+  if (complete) for (const r of q.allHolderHealth.all() as Array<{ holder: string } & HolderHealth>) before.set(r.holder, { state: r.state, area: r.area });
+  else for (const c of changes) { const r = q.holderHealth.get(c.holder) as HolderHealth | undefined; if (r) before.set(c.holder, r); }
+  const plan = planHealth(day, before, changes, complete);
+  for (const h of plan.put) q.putHolderHealth.run(h.holder, h.state, h.area);
+  for (const h of plan.remove) q.dropHolderHealth.run(h);
+  for (const c of plan.counts) q.addHealthCount.run(c.level, c.area, c.state, c.d);
+  for (const c of plan.changes) q.addHealthChange.run(c.day, c.level, c.area, c.key, c.n);
+  q.setMeta.run('health.version', String(version));
+  return { changed: plan.changed };
 });
 
 const ops: Record<string, (...a: never[]) => unknown> = {
@@ -219,6 +248,15 @@ const ops: Record<string, (...a: never[]) => unknown> = {
     for (const r of q.paidByWard.all(programme) as Array<{ ward: string; n: number; amount: number }>) Object.assign(row(r.ward), { paid: r.n, amount: r.amount });
     for (const r of q.refusedByWard.all(programme) as Array<{ ward: string; outcome: string; n: number }>) row(r.ward).refused[r.outcome] = r.n;
     return [...rows.values()].sort((a, b) => a.ward.localeCompare(b.ward));
+  },
+  applyHealth: (day: string, changes: HealthChange[], version: number, complete: boolean) => applyHealth.immediate(day, changes, version, complete),
+  healthFigures: (from: string, to: string) => {
+    const version = (q.getMeta.get('health.version') as { value: string } | undefined)?.value;
+    return {
+      version: version === undefined ? null : Number(version),
+      current: q.healthCounts.all() as Array<{ level: AreaLevel; area: string; state: HealthCode; n: number }>,
+      changes: q.healthChanges.all(from, to),
+    };
   },
   getMeta: (key: string) => (q.getMeta.get(key) as { value: string } | undefined)?.value,
   setMeta: (key: string, value: string) => { q.setMeta.run(key, value); },

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CloneAlert, Sighting } from '../clones.js';
 import type { Programme } from '../../../protocol/src/index.js';
+import type { HealthChange, HealthFigures } from '../health.js';
 import { StoreUnavailable, type ClaimDecision, type PayoutClaim, type PayoutWardRow, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
 const WORKER = new URL('./sqlite-worker.js', import.meta.url);
@@ -90,6 +91,8 @@ export class SqliteStore implements HubStore {
   programmes(): Promise<Programme[]> { return this.call('programmes'); }
   claim(c: PayoutClaim): Promise<ClaimDecision> { return this.call('claim', c); }
   payoutFigures(programme: string): Promise<PayoutWardRow[]> { return this.call('payoutFigures', programme); }
+  applyHealth(day: string, changes: HealthChange[], version: number, complete: boolean): Promise<{ changed: number }> { return this.call('applyHealth', day, changes, version, complete); }
+  healthFigures(from: string, to: string): Promise<HealthFigures> { return this.call('healthFigures', from, to); }
   getMeta(key: string): Promise<string | undefined> { return this.call('getMeta', key); }
   setMeta(key: string, value: string): Promise<void> { return this.call('setMeta', key, value); }
   ping(): Promise<void> { return this.call('ping'); }
