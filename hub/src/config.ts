@@ -19,6 +19,8 @@ export interface HubConfig {
   limits: { connectBurstPerSource: number; connectsPerMinutePerSource: number };
   clones: { maxKmh: number };
   silentAfterSeconds: number;
+  /** counts of people per area or origin below this leave the hub as "< N" (health.ts shown) */
+  privacyMinCount: number;
 }
 
 export class HubConfigError extends Error {}

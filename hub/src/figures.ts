@@ -5,6 +5,7 @@
 // the scans, from the rows actually inserted: exactly-once by construction. Everything here is pure.
 import { localDay, utcOffsetMinutes, type ScanRecord } from '../../protocol/src/index.js';
 import type { CounterRow } from './store/port.js';
+import { shown, type Shown } from './health.js';
 
 /** Upper bounds (ms) of the read-to-signal histogram buckets; the last one is open. */
 export const LATENCY_BOUNDS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, Infinity];
@@ -236,6 +237,23 @@ export function movementFrom(rows: CounterRow[], from: string, to: string, timeZ
     checkpoints: [...cps.values()].sort((a, b) => a.checkpoint.localeCompare(b.checkpoint) || a.origin.localeCompare(b.origin)),
     noOrigin: Math.max(0, scans - withOrigin),
   };
+}
+
+type Cell<T> = Omit<T, 'green' | 'red' | 'travellers'> & { green: Shown; red: Shown; travellers: Shown };
+export interface MovementView { day: string; timeZone: string; minCount: number; flows: Array<Cell<Flow>>; origins: Array<Cell<MovementReport['origins'][number]>>; checkpoints: Array<Cell<MovementReport['checkpoints'][number]>>; noOrigin: number }
+
+/** What leaves the hub: each count of travellers from 1 to minCount−1 as "< minCount" (the order stays the exact one). */
+export function movementView(r: MovementReport, minCount: number): MovementView {
+  const cell = <T extends { green: number; red: number; travellers: number }>(x: T) => ({ ...x, green: shown(x.green, minCount), red: shown(x.red, minCount), travellers: shown(x.travellers, minCount) });
+  return { day: r.day, timeZone: r.timeZone, minCount, flows: r.flows.map(cell), origins: r.origins.map(cell), checkpoints: r.checkpoints.map(cell), noOrigin: r.noOrigin };
+}
+
+/** Movement as CSV: one row per origin and checkpoint, then one per origin and checkpoint province (checkpoint ALL). */
+export function movementCsv(v: MovementView): string {
+  const head = ['day', 'origin', 'checkpoint', 'area', 'province', 'travellers', 'green', 'red'];
+  const lines = [head, ...v.checkpoints.map((c) => [v.day, c.origin, c.checkpoint, c.area, c.province, c.travellers, c.green, c.red]),
+    ...v.flows.map((f) => [v.day, f.origin, 'ALL', f.province, f.province, f.travellers, f.green, f.red])];
+  return lines.map((l) => l.map((x) => (/[",\n]/.test(String(x)) ? `"${String(x).replace(/"/g, '""')}"` : String(x))).join(',')).join('\n') + '\n';
 }
 
 /** Where a scan counts: its own local day and hour when the kiosk clock was synchronised, else its arrival's. */

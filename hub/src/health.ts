@@ -25,10 +25,11 @@ export interface HealthFigures { version: number | null; current: HealthCountRow
  * the normalised text, or undefined when it is none of these.
  */
 export function parseRegisteredArea(s: string): string | undefined {
-  const m = /^(\d{2})(?:\/(\d{1,3}))?(?:\/(\d{1,5}))?$/.exec(s);
-  if (!m) return undefined;
-  if (m[3] !== undefined) return isArea(`${m[1]}/${m[3]}`) && Number(m[2]) > 0 ? `${m[1]}/${Number(m[2])}/${Number(m[3])}` : undefined;
-  if (m[2] !== undefined) return isArea(s) ? `${m[1]}/${Number(m[2])}` : undefined;
+  const parts = s.split('/');
+  if (parts.length > 3 || !parts.every((x) => /^\d+$/.test(x)) || !/^\d{2}$/.test(parts[0])) return undefined;
+  const [p, a, b] = parts;
+  if (b !== undefined) return /^\d{1,3}$/.test(a) && Number(a) > 0 && isArea(`${p}/${b}`) ? `${p}/${Number(a)}/${Number(b)}` : undefined;
+  if (a !== undefined) return isArea(s) ? `${p}/${Number(a)}` : undefined;
   return isArea(s) ? s : undefined;
 }
 

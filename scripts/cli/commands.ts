@@ -39,9 +39,12 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
     },
     import: {
       help: "the health authority's changes (CSV) as the hub's next signed status list and its delta",
-      usage: `chot status import FILE.csv --root ROOT.key.pem [--lists DIR | --config /etc/chot/hub.json]
-  CSV from the health authority: token,state per line, state F0 F1 F2 F3, or "clear"; writes the next signed
-  version and its delta in the hub's lists folder (DIR, or the config's dataDir/lists); the running hub publishes them`,
+      usage: `chot status import FILE.csv --root ROOT.key.pem [--lists DIR] [--config /etc/chot/hub.json]
+  CSV from the health authority: token,state[,area] per line, state F0 F1 F2 F3, or "clear"; area the holder's
+  registered area: 79, 79/26734 (ward) or 79/760/26734 (province/district/ward). Writes the next signed version and
+  its delta in the hub's lists folder (DIR, or the config's dataDir/lists), which the running hub publishes, and
+  the state and area per holder to the hub's store (the config's) for the F0-F3 counts per area; the area never
+  enters the signed list`,
     },
   },
   pass: {

@@ -97,7 +97,7 @@ export function trust(args: string[]): number {
   return 0;
 }
 
-export function status(args: string[]): number {
+export function status(args: string[]): number | Promise<number> {
   const [verb, ...rest] = args;
   if (verb === 'sign') {
     const USAGE = usageOf('status', 'sign');
@@ -140,9 +140,10 @@ export function status(args: string[]): number {
 /**
  * chot status import: applies the health authority's changes to the current status list, signs version N+1 and
  * the delta N → N+1, and writes both durably where the hub publishes them from. Any bad line stops the import
- * with its line number: a half-applied list is worse than none.
+ * with its line number: a half-applied list is worse than none. A line may name the holder's registered area
+ * (`token,state,area`): the area goes to the hub's store, for the F0–F3 counts per area, never into the signed list.
  */
-function importStatus(args: string[]): number {
+async function importStatus(args: string[]): Promise<number> {
   const USAGE = usageOf('status', 'import');
   const { values, positionals } = parse(args, { root: { type: 'string' }, lists: { type: 'string' }, config: { type: 'string' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one CSV file, got ${positionals.length}\n${USAGE}`);
@@ -157,28 +158,61 @@ function importStatus(args: string[]): number {
   const current = existsSync(currentPath) ? openStatusList(readBytes(currentPath, 'status list'), createPublicKey(root)) : emptyStatusList();
   const holders = new Map<string, number>();
   for (let i = 0; i < current.holders.size; i++) holders.set(Buffer.from(current.holders.keyAt(i)).toString('hex'), current.holders.valueAt(i)!);
+  const { parseRegisteredArea } = await import('../../hub/src/health.js');
   const lines = readText(positionals[0], 'CSV').split(/\r?\n/);
   let changed = 0;
+  // each holder's last line, with the area when given: what the store is told
+  const told = new Map<string, { state: HealthState | null; area?: string }>();
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#') || (i === 0 && /^token\s*,/i.test(line))) return;
-    const [token, state] = line.split(',').map((x) => x.trim());
-    if (!/^[0-9a-fA-F]{16}$/.test(token ?? '')) throw new UsageError(`${positionals[0]} line ${i + 1}: holder token ${JSON.stringify(token)} is not 16 hex digits; nothing imported`);
+    const [token, state, area, ...more] = line.split(',').map((x) => x.trim());
+    const where = `${positionals[0]} line ${i + 1}`;
+    if (!/^[0-9a-fA-F]{16}$/.test(token ?? '')) throw new UsageError(`${where}: holder token ${JSON.stringify(token)} is not 16 hex digits; nothing imported`);
+    if (more.length) throw new UsageError(`${where}: ${3 + more.length} fields, expected token,state or token,state,area; nothing imported`);
+    const registered = area ? parseRegisteredArea(area) : undefined;
+    if (area && !registered) throw new UsageError(`${where}: area ${JSON.stringify(area)} is not a province (79), a ward (79/26734) or province/district/ward (79/760/26734); nothing imported`);
+    const key = token.toLowerCase();
     const st = (state ?? '').toUpperCase();
-    if (st === 'CLEAR' || st === 'NONE') { if (holders.delete(token.toLowerCase())) changed++; return; }
+    if (st === 'CLEAR' || st === 'NONE') { if (holders.delete(key)) changed++; told.set(key, { state: null }); return; }
     const idx = HEALTH_STATES.indexOf(st as HealthState);
-    if (idx <= 0) throw new UsageError(`${positionals[0]} line ${i + 1}: state ${JSON.stringify(state)} is not F0, F1, F2, F3 or clear; nothing imported`);
-    if (holders.get(token.toLowerCase()) !== idx) { holders.set(token.toLowerCase(), idx); changed++; }
+    if (idx <= 0) throw new UsageError(`${where}: state ${JSON.stringify(state)} is not F0, F1, F2, F3 or clear; nothing imported`);
+    if (holders.get(key) !== idx) { holders.set(key, idx); changed++; }
+    told.set(key, { state: st as HealthState, ...(registered ? { area: registered } : {}) });
   });
-  const next = buildStatusList(current.version + 1, Math.floor(Date.now() / 1000),
-    [...holders].map(([t, s]) => [fromHex(t), HEALTH_STATES[s]] as [Uint8Array, HealthState]),
-    Array.from({ length: current.revokedPasses.size }, (_, i) => current.revokedPasses.keyAt(i)),
-    Array.from({ length: current.revokedDcc.size }, (_, i) => current.revokedDcc.keyAt(i)));
-  mkdirSync(dir, { recursive: true });
-  // the delta first: a hub that sees the new full list must find its delta beside it
-  if (current.version > 0) writeDurable(join(dir, 'status-delta.cose'), signStatusDelta(makeDelta(current, next), root));
-  writeDurable(currentPath, signStatusList(next, root));
-  console.log(JSON.stringify({ imported: positionals[0], from: current.version, to: next.version, changes: changed, holders: next.holders.size, dir }));
+  // the hub's store, opened before anything is signed: a store that cannot be reached stops the import here
+  const withStore = !!values.config || !values.lists;
+  const hub = withStore ? await (await import('./hub.js')).openHubStore(values.config) : undefined;
+  try {
+    const next = buildStatusList(current.version + 1, Math.floor(Date.now() / 1000),
+      [...holders].map(([t, s]) => [fromHex(t), HEALTH_STATES[s]] as [Uint8Array, HealthState]),
+      Array.from({ length: current.revokedPasses.size }, (_, i) => current.revokedPasses.keyAt(i)),
+      Array.from({ length: current.revokedDcc.size }, (_, i) => current.revokedDcc.keyAt(i)));
+    mkdirSync(dir, { recursive: true });
+    // the delta first: a hub that sees the new full list must find its delta beside it
+    if (current.version > 0) writeDurable(join(dir, 'status-delta.cose'), signStatusDelta(makeDelta(current, next), root));
+    writeDurable(currentPath, signStatusList(next, root));
+    let areas: { changed: number; complete: boolean } | undefined;
+    if (hub) {
+      const { localDay } = await import('../../protocol/src/index.js');
+      // the store follows the list version by version; when it does not hold the version this import started from
+      // (the first import with areas, or one made with --lists alone), it is given every holder and reconciled
+      const complete = (await hub.store.getMeta('health.version')) !== String(current.version);
+      const changes = complete
+        ? [...holders].map(([t, s]) => ({ holder: t, state: HEALTH_STATES[s] as 'F0', ...(told.get(t)?.area ? { area: told.get(t)!.area } : {}) }))
+        : [...told].map(([t, c]) => ({ holder: t, state: c.state as 'F0' | null, ...(c.area ? { area: c.area } : {}) }));
+      try {
+        areas = { ...(await hub.store.applyHealth(localDay(Date.now(), hub.config.timeZone), changes, next.version, complete)), complete };
+      } catch (e) {
+        throw new UsageError(`status list version ${next.version} is signed and written to ${dir} (the hub publishes it), but the F0–F3 figures per area were not recorded: ${(e as Error).message}; run the same import again once the store is back (the list gets a version with no change, the figures are put right)`);
+      }
+    } else if ([...told.values()].some((c) => c.area)) {
+      process.stderr.write(`chot: --lists without --config: the areas were not recorded (the hub's store is named by its config); the next import made with --config puts the F0–F3 figures right, from the list and that import's areas\n`);
+    }
+    console.log(JSON.stringify({ imported: positionals[0], from: current.version, to: next.version, changes: changed, holders: next.holders.size, dir, ...(areas ? { figures: { holdersChanged: areas.changed, reconciled: areas.complete } } : {}) }));
+  } finally {
+    await hub?.store.close();
+  }
   return 0;
 }
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import { REASON_WORDS, RELEASE_VERSION_RE, localDay, provinceNames, type UpdateStatus } from '../../../protocol/src/index.js';
 import type { ReleasesView } from '../releases.js';
-import { passRateText, reportCsv, type DayReport } from '../figures.js';
+import { movementCsv, movementView, passRateText, reportCsv, type DayReport, type MovementReport } from '../figures.js';
+import { healthCsv, healthView, type HealthFigures } from '../health.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
 import type { AlertRow, Device, PayoutWardRow } from '../store/port.js';
@@ -26,6 +27,10 @@ export interface HubView {
   version(): number;
   report(from: string, to: string): Promise<DayReport>;
   totals(day: string): Promise<Record<string, number>>;
+  /** F0–F3 per area: the current counts and the changes of from..to (health.ts); only counts leave through the API */
+  health(from: string, to: string): Promise<HealthFigures>;
+  /** travellers by origin → checkpoint over from..to (figures.ts movementFrom) */
+  movement(from: string, to: string): Promise<MovementReport>;
   fleet(): FleetEntry[];
   /** suspected clones, newest first; an operator's decision on one */
   alerts(): Promise<AlertRow[]>;
@@ -234,6 +239,24 @@ export class HubHttp {
       try { report = await this.hub.report(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
       if (path === '/api/figures') return this.json(res, 200, report);
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
+    }
+    if (req.method === 'GET' && (path === '/api/areas' || path === '/api/areas.csv' || path === '/api/movement' || path === '/api/movement.csv')) {
+      const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
+      const to = url.searchParams.get('to') ?? from;
+      if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return this.json(res, 400, { error: `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from.slice(0, 20)} to=${to.slice(0, 20)}` });
+      const province = url.searchParams.get('province') ?? undefined;
+      if (province !== undefined && !/^\d{2}$/.test(province)) return this.json(res, 400, { error: `province must be a 2-digit code, got ${JSON.stringify(province.slice(0, 20))}` });
+      const label = from === to ? from : `${from}..${to}`;
+      const file = `${from}${to !== from ? `_${to}` : ''}`;
+      const min = this.hub.config.privacyMinCount;
+      try {
+        // counts only: no holder, token or list of people by area is ever read here
+        if (path === '/api/areas') return this.json(res, 200, healthView(await this.hub.health(from, to), label, min, province));
+        if (path === '/api/areas.csv') return this.send(res, 200, 'text/csv; charset=utf-8', healthCsv(healthView(await this.hub.health(from, to), label, min)), { 'Content-Disposition': `attachment; filename="chot-f0-f3-${file}.csv"` });
+        const v = movementView(await this.hub.movement(from, to), min);
+        if (path === '/api/movement') return this.json(res, 200, v);
+        return this.send(res, 200, 'text/csv; charset=utf-8', movementCsv(v), { 'Content-Disposition': `attachment; filename="chot-movement-${file}.csv"` });
+      } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
     }
     if (req.method === 'GET' && path === '/api/fleet') return this.json(res, 200, { now: Date.now(), silentAfterSeconds: this.hub.config.silentAfterSeconds, kiosks: this.hub.fleet(), hubs: this.hub.processes() });
     if (req.method === 'GET' && (path === '/api/payouts' || path === '/api/payouts.csv')) {
