@@ -40,7 +40,7 @@ test.before(async () => {
     });
     // the hub in memory (uplink/sim.ts): these tests are about the screen, not the link
     kiosk = await buildKiosk(config, { gpio, sources: [scanner], uplink: (journal) => (hub = new SimUplink(journal)) }, quiet);
-    for (const [kind, file] of [['trust', 'trust.cose'], ['statusList', 'status.cose']] as const) hub.publish(kind, new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', file))));
+    for (const [kind, file] of [['trust', 'trust-officers.cose'], ['statusList', 'status.cose']] as const) hub.publish(kind, new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', file))));
     await waitFor('both lists from the hub', () => kiosk.store.trust.version === 1 && kiosk.store.status.version === 1 && kiosk.uplink?.state === 'online');
     screen = new OfficerScreen(kiosk);
     const port = await screen.listen('127.0.0.1', 0);
@@ -177,7 +177,10 @@ test('twenty scans of every kind: the list says each reason in words, times in t
     w.pass({ health: 'F1', holderName: 'Võ Thị Sáu' }).text,
   ];
   for (const c of codes) await scan(c);
-  // the officer's button opens the gate by hand
+  // the officer's button opens the gate by hand, once an officer has signed in with their card: the board names them
+  scanner.feed(w.officer().text);
+  await waitFor('the officer signed in', () => kiosk.onDuty());
+  await page.waitForFunction(() => document.querySelector('#b-officer')?.textContent === 'Lê Văn Tâm');
   const before = kiosk.history[0];
   gpio.press(24);
   const ov = await waitFor('the override', () => (kiosk.history[0] !== before ? kiosk.history[0] : undefined), 3000, 5);

@@ -146,8 +146,11 @@ function showSummary(sum) {
 
 // ---- an enrolment code scanned by an unenrolled kiosk: under way, refused (why, in words) or done ---------------
 const ENROL = { busy: ['warn', 'ĐANG ĐĂNG KÝ', 'ENROLLING'], refused: ['red', 'TỪ CHỐI ĐĂNG KÝ', 'ENROLMENT REFUSED'], enrolled: ['green', 'ĐÃ ĐĂNG KÝ', 'ENROLLED'] };
-function showEnrolment(n) {
-  const [cls, vi, en] = ENROL[n.state] || ENROL.refused;
+// the officer's card and the button: signed in, out, a card refused (why, in words), or a sign-in asked first
+const OFFICER = { 'signed-in': ['green', 'ĐÃ ĐĂNG NHẬP', 'SIGNED IN'], 'signed-out': ['warn', 'ĐÃ ĐĂNG XUẤT', 'SIGNED OUT'], refused: ['red', 'THẺ BỊ TỪ CHỐI', 'CARD REFUSED'], 'sign-in-needed': ['warn', 'CẦN ĐĂNG NHẬP', 'SIGN IN FIRST'] };
+let officerNoticeAt = 0;
+function showEnrolment(n, table = ENROL) {
+  const [cls, vi, en] = table[n.state] || table.refused;
   current = n;
   const v = $('#verdict');
   v.className = cls;
@@ -206,6 +209,9 @@ function showBoard() {
   $('#b-checkpoint').textContent = `${st.kiosk} · ${st.area}`;
   $('#b-time').textContent = `${clockText(Date.now() + skew)}`;
   $('#b-last').textContent = lastScanAt ? `${shortTime(lastScanAt)} · ${ago(lastScanAt)}` : 'chưa có · none yet';
+  // the name only: the officer's code goes into the records, never onto the screen
+  $('#b-officer').textContent = st.officer ? st.officer.name : 'chưa đăng nhập · nobody signed in';
+  $('#b-officer').className = st.officer ? '' : 'bad';
   const hub = $('#b-hub');
   hub.textContent = HUB[st.hub] || st.hub;
   hub.className = st.hub === 'online' || st.hub === 'not configured' ? '' : 'bad';
@@ -265,6 +271,8 @@ function showState(st) {
   setCell('#st-scanner', sc.text, sc.bad);
   setCell('#st-backlog', st.backlog ? `${st.backlog} lượt · scans` : '0', st.backlog > 100);
   if (current) showBoard(); else showIdle();
+  const n = st.officerNotice;
+  if (n && n.at > officerNoticeAt) { officerNoticeAt = n.at; showEnrolment(n, OFFICER); }
   fitSoon();
 }
 
@@ -273,6 +281,8 @@ async function load() {
   const d = await r.json();
   reasons = d.reasons || {};
   lastScanAt = null;
+  // a notice from before this page loaded is not news
+  if (d.state && d.state.officerNotice) officerNoticeAt = Math.max(officerNoticeAt, d.state.officerNotice.at);
   showState(d.state);
   $('#scans').replaceChildren();
   for (const s of d.scans.slice().reverse()) addRecent(s);
