@@ -9,7 +9,13 @@ const T = {
     hubs: (n, list) => `Tiến trình hub đang chạy: ${n} (${list})`, alerts: 'Nghi sao chép mã', noAlerts: 'Không có cảnh báo.', revoke: 'Thu hồi', dismiss: 'Bỏ qua', alertText: (a) => `${a.firstKiosk} → ${a.secondKiosk}: ${a.km} km trong ${a.minutes} phút`, alertState: { open: 'chờ xử lý', revoke: 'sẽ thu hồi', dismissed: 'đã bỏ qua' }, payouts: 'Chi trả hỗ trợ', paidOf: (p, e) => `${p} / ${e} đã chi trả`,
     trust: 'tin cậy', status: 'trạng thái', stale: 'CŨ', none: 'chưa có', listOf: (y) => `danh mục ${y}`, notInList: (y) => `không có trong danh mục ${y}`, nation: 'cả nước',
     hour: 'giờ', perHourUnit: 'lượt/giờ', other: 'lý do khác', agoS: (n) => `${n} giây trước`, agoM: (n) => `${n} phút trước`, agoH: (n) => `${n} giờ trước`, agoD: (n) => `${n} ngày trước`,
-    scannerState: { ok: 'hoạt động', starting: 'đang mở', absent: 'không thấy', stopped: 'đã dừng' }, chartTitle: (d, max) => `Lượt quét theo giờ, ${d}; cao nhất ${max} lượt trong một giờ` },
+    scannerState: { ok: 'hoạt động', starting: 'đang mở', absent: 'không thấy', stopped: 'đã dừng' }, chartTitle: (d, max) => `Lượt quét theo giờ, ${d}; cao nhất ${max} lượt trong một giờ`,
+    healthTitle: 'F0–F3 theo địa bàn', healthNow: 'Hiện tại', healthChanges: 'Thay đổi trong kỳ', healthIn: 'Quận/huyện, phường/xã của', noChange: 'không đổi',
+    healthMeta: (v, d) => `danh sách trạng thái v${v ?? '–'} · thay đổi ${d}`, healthNote: (min, none) => `Chỉ có số đếm, không có danh sách người. ${T.vi.small(min)}${none ? ` Chưa rõ địa bàn: ${none}.` : ''}`, small: (min) => (min > 1 ? `Số từ 1 đến ${min - 1} hiện là “< ${min}”.` : ''),
+    district: 'quận/huyện', ward: 'phường/xã', noHealth: 'Chưa nhập danh sách F0–F3 có địa bàn.',
+    movementTitle: 'Di biến động dân cư: nơi đi → tỉnh của chốt', topFlows: 'Luồng đông nhất', origin: 'Nơi đi', destination: 'Tỉnh của chốt', travellers: 'Lượt qua chốt',
+    vnUnknown: 'Việt Nam (không rõ tỉnh)', otherOrigins: 'nơi khác', noOrigin: (n) => `${n} lượt quét không rõ nơi đi (máy ở chốt đời cũ, hoặc mã không xác thực được).`, noMovement: 'Chưa có lượt quét nào ghi nơi đi trong kỳ này.',
+    matrixCorner: 'Nơi đi ↓ · tỉnh của chốt →', redOf: (n) => `từ chối ${n}` },
   en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
@@ -18,7 +24,13 @@ const T = {
     hubs: (n, list) => `Hub processes alive: ${n} (${list})`, alerts: 'Suspected clones', noAlerts: 'No alerts.', revoke: 'Revoke', dismiss: 'Dismiss', alertText: (a) => `${a.firstKiosk} → ${a.secondKiosk}: ${a.km} km in ${a.minutes} min`, alertState: { open: 'waiting', revoke: 'to be revoked', dismissed: 'dismissed' }, payouts: 'Support payouts', paidOf: (p, e) => `${p} / ${e} paid`,
     trust: 'trust', status: 'status', stale: 'OUT OF DATE', none: 'none yet', listOf: (y) => `${y} list`, notInList: (y) => `not in the ${y} list`, nation: 'whole country',
     hour: 'hour', perHourUnit: 'scans/hour', other: 'other reason', agoS: (n) => `${n} s ago`, agoM: (n) => `${n} min ago`, agoH: (n) => `${n} h ago`, agoD: (n) => `${n} days ago`,
-    scannerState: { ok: 'working', starting: 'starting', absent: 'not found', stopped: 'stopped' }, chartTitle: (d, max) => `Scans per hour, ${d}; at most ${max} in one hour` },
+    scannerState: { ok: 'working', starting: 'starting', absent: 'not found', stopped: 'stopped' }, chartTitle: (d, max) => `Scans per hour, ${d}; at most ${max} in one hour`,
+    healthTitle: 'F0–F3 by area', healthNow: 'Now', healthChanges: 'Changes in the period', healthIn: 'Districts and wards of', noChange: 'no change',
+    healthMeta: (v, d) => `status list v${v ?? '–'} · changes ${d}`, healthNote: (min, none) => `Counts only, never a list of people. ${T.en.small(min)}${none ? ` Area not given: ${none}.` : ''}`, small: (min) => (min > 1 ? `Counts from 1 to ${min - 1} are shown as “< ${min}”.` : ''),
+    district: 'district', ward: 'ward', noHealth: 'No F0–F3 list with areas has been imported yet.',
+    movementTitle: 'Movement: origin → province of the checkpoint', topFlows: 'Largest flows', origin: 'From', destination: 'Checkpoint province', travellers: 'Travellers',
+    vnUnknown: 'Viet Nam (province not known)', otherOrigins: 'elsewhere', noOrigin: (n) => `${n} scans with no origin (older kiosks, or codes that did not verify).`, noMovement: 'No scan with an origin in this period yet.',
+    matrixCorner: 'From ↓ · checkpoint province →', redOf: (n) => `refused ${n}` },
 };
 let lang = localStorage.getItem('chot-lang') || 'vi';
 const $ = (s) => document.querySelector(s);
@@ -156,9 +168,120 @@ async function refresh() {
       const [r, d] = await Promise.all([api(`/api/figures?${q}`), todayOnly ? null : api(`/api/figures?day=${today}`)]);
       renderFigures(r);
       setCounters((todayOnly ? r : d).nationwide, today);
+      // the areas and the movement of the same range, after the counters (they never hold up the live figures)
+      await Promise.all([loadHealth().catch(() => {}), loadMovement().catch(() => {})]);
     } while (again);
   })().finally(() => { loading = null; });
   return loading;
+}
+
+// ---- F0–F3 per area: counts only, small ones arrive from the hub as "< N" ---------------------------------------
+const STATES = ['F0', 'F1', 'F2', 'F3'];
+const shownNum = (v) => (typeof v === 'number' ? fmt(v) : v);
+/** A cell of parts joined by " · ", each part kept on one line: "F0 6,355 · F1 5,063 · F2 6,954 · F3 1,114". */
+function partsCell(parts) {
+  const td = el('td');
+  parts.forEach((p, i) => { if (i) td.append(' · '); td.append(el('span', p, 'part')); });
+  return td;
+}
+/** The seed's form: "F0 6,355 · F1 5,063 · F2 6,954 · F3 1,114". */
+const seedCell = (counts) => partsCell(STATES.map((s) => `${s} ${shownNum(counts[s])}`));
+/** The period's changes, in and out, only where there were some: "F0 +15 · F1 +8 −(< 5)". */
+function changesCell(ch) {
+  const signed = (sign, v) => (v === 0 ? '' : `${sign}${typeof v === 'number' ? fmt(v) : `(${v})`}`);
+  const parts = STATES.filter((s) => ch[s].in !== 0 || ch[s].out !== 0).map((s) => [s, signed('+', ch[s].in), signed('−', ch[s].out)].filter(Boolean).join(' '));
+  return parts.length ? partsCell(parts) : el('td', t('noChange'));
+}
+let health = null, healthProvince = '';
+
+async function loadHealth() {
+  const q = `from=${range.from}&to=${range.to}`;
+  $('#health-csv').href = `/api/areas.csv?${q}`;
+  const v = await api(`/api/areas?${q}${healthProvince ? `&province=${healthProvince}` : ''}`);
+  health = v;
+  renderHealth();
+}
+
+function renderHealth() {
+  const v = health;
+  if (!v) return;
+  $('#health-meta').textContent = `(${t('healthMeta')(v.version, v.day)})`;
+  $('#health-nation').textContent = `${t('all')}: ${v.nation.text}`;
+  const none = STATES.filter((s) => v.noArea[s] !== 0).map((s) => `${s} ${shownNum(v.noArea[s])}`).join(' · ');
+  $('#health-note').textContent = v.version == null ? t('noHealth') : t('healthNote')(v.minCount, none);
+  const pb = $('#health-provinces tbody'); pb.replaceChildren();
+  for (const p of v.provinces) pb.append(row('health-provinces', [provinceCell(p.area, el('td')), seedCell(p.counts), changesCell(p.changes)], { province: p.area }));
+  const sel = $('#health-province');
+  const chosen = healthProvince || (v.provinces[0] && v.provinces[0].area) || '';
+  sel.replaceChildren(...v.provinces.map((p) => { const o = el('option', provinceName(p.area)); o.value = p.area; o.selected = p.area === chosen; return o; }));
+  sel.disabled = !v.provinces.length;
+  // nothing imported with areas yet: the note says so, no empty tables
+  for (const e of [$('#health-provinces'), $('#health-wards'), sel.closest('h2')]) e.hidden = !v.provinces.length;
+  const wb = $('#health-wards tbody'); wb.replaceChildren();
+  // the first load asked for no province: ask again for the one shown in the list
+  if (chosen && !healthProvince) { healthProvince = chosen; loadHealth().catch(() => {}); return; }
+  for (const [level, list] of [['district', v.districts], ['ward', v.wards]]) {
+    for (const a of list) {
+      const td = el('td', `${a.area} `); td.append(el('small', t(level)));
+      wb.append(row('health-wards', [td, seedCell(a.counts), changesCell(a.changes)], { area: a.area, level }));
+    }
+  }
+}
+$('#health-province').addEventListener('change', (e) => { healthProvince = e.target.value; loadHealth().catch(() => {}); });
+
+// ---- movement: origin → province of the checkpoint ------------------------------------------------------------
+function provinceName(code) {
+  const p = words.provinces.names[code];
+  return p ? `${lang === 'vi' ? p.vi : p.en} (${code})` : code === 'VN' ? t('all') : `${code} (${t('notInList')(words.provinces.list)})`;
+}
+function originName(o) {
+  if (o === 'VN') return t('vnUnknown');
+  if (o.startsWith('VN-')) return provinceName(o.slice(3));
+  let name = o;
+  try { name = new Intl.DisplayNames([lang], { type: 'region' }).of(o) || o; } catch { /* an old browser: the code */ }
+  return `${name} (${o})`;
+}
+let movement = null;
+
+async function loadMovement() {
+  const q = `from=${range.from}&to=${range.to}`;
+  $('#movement-csv').href = `/api/movement.csv?${q}`;
+  movement = await api(`/api/movement?${q}`);
+  renderMovement();
+}
+
+function renderMovement() {
+  const m = movement;
+  if (!m) return;
+  $('#movement-meta').textContent = `(${m.day})`;
+  // the matrix: the origins and the checkpoint provinces with most travellers; the rest in "elsewhere"
+  const exact = (v) => (typeof v === 'number' ? v : 0);
+  const origins = m.origins.slice(0, 8).map((o) => o.origin);
+  const byProvince = new Map();
+  for (const f of m.flows) byProvince.set(f.province, (byProvince.get(f.province) || 0) + exact(f.travellers));
+  const provinces = [...byProvince.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 6).map(([p]) => p);
+  const cell = new Map(m.flows.map((f) => [`${f.origin}|${f.province}`, f]));
+  const head = el('tr'); head.append(el('th', t('matrixCorner')));
+  for (const p of provinces) head.append(el('th', provinceName(p)));
+  $('#movement-matrix thead').replaceChildren(head);
+  const body = $('#movement-matrix tbody'); body.replaceChildren();
+  // rows of origins, a column per checkpoint province; on a phone each origin becomes a card
+  for (const o of origins) {
+    const cells = provinces.map((p) => {
+      const f = cell.get(`${o}|${p}`);
+      const td = el('td', f ? shownNum(f.travellers) : '0', f ? '' : 'zero');
+      td.dataset.province = p;
+      if (f && f.red !== 0) { td.append(' '); td.append(el('small', t('redOf')(shownNum(f.red)), 'red')); }
+      return td;
+    });
+    const tr = row('movement-matrix', [originName(o), ...cells], { origin: o });
+    tr.firstChild.dataset.label = t('origin'); // on a phone: "From" above the origin, not the corner's both ways
+    body.append(tr);
+  }
+  for (const e of [$('#movement-matrix'), $('#movement-flows'), $('#top-flows')]) e.hidden = !origins.length;
+  const fb = $('#movement-flows tbody'); fb.replaceChildren();
+  for (const f of m.flows.slice(0, 15)) fb.append(row('movement-flows', [originName(f.origin), provinceName(f.province), shownNum(f.travellers), shownNum(f.green), shownNum(f.red)], { origin: f.origin, province: f.province }));
+  $('#movement-note').textContent = `${origins.length ? '' : t('noMovement')} ${m.noOrigin ? t('noOrigin')(fmt(m.noOrigin)) : ''} ${t('small')(m.minCount)}`.trim();
 }
 
 // ---- the hourly chart: bars with a value axis, drawn at the box's real width (text is never stretched) -------
@@ -306,7 +429,7 @@ $('#range').addEventListener('submit', (e) => {
   refresh().catch(() => {});
 });
 $('#logout').addEventListener('click', async () => { await fetch('/logout', { method: 'POST' }); if (live) { live.close(); live = null; } showLogin(); });
-$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { if (report) renderFigures(report); loadFleet().catch(() => {}); } });
+$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { if (report) renderFigures(report); renderHealth(); renderMovement(); loadFleet().catch(() => {}); } });
 
 applyLang();
 showApp().catch(() => showLogin());
