@@ -110,6 +110,14 @@ test('a second import moves a holder F1 → F0 and to another province: the coun
   assert.is(r.code, 2);
   assert.match(r.err, /line 2: area "79\/26734\/x" is not a province \(79\), a ward \(79\/26734\) or province\/district\/ward \(79\/760\/26734\); nothing imported/);
   assert.is((await get('/api/areas')).version, 4, 'the version of the last good import (run twice: 3 and 4)');
+  // --lists alone (the authority's machine, the root key off the hub): signed there, the areas not recorded, and it says so
+  const lists = join(w.dir, 'authority-lists');
+  writeFileSync(bad, `${tok(14)},F0,79/26734\n`);
+  const alone = chot(['status', 'import', bad, '--root', rootKey, '--lists', lists]);
+  assert.is(alone.code, 0, alone.err);
+  assert.match(alone.err, /--lists without --config: the areas were not recorded .*the next import made with --config puts the F0–F3 figures right/);
+  assert.is(JSON.parse(alone.out).figures, undefined);
+  assert.is((await get('/api/areas')).nation.text, 'F0 18 · F1 14 · F2 6 · F3 5');
 });
 
 test('a restart: the same counts, read from the store', async () => {

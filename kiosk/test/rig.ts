@@ -155,13 +155,13 @@ export function addDevice(w: World, id: string, area = '79/26734'): string {
 }
 
 /** Every scan the hub stored, read from its SQLite store (the hub may be running: WAL lets a reader in). */
-export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean }> {
+export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean; origin: string | null }> {
   const path = join(dataDir, 'hub.db');
   if (!existsSync(path)) return [];
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    return (db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced FROM scans').all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number }>)
+    return (db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin FROM scans').all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null }>)
       .map(({ synced, ...s }) => ({ ...s, clockSynced: !!synced }));
   } catch (e) {
     if (/no such table/.test((e as Error).message)) return [];

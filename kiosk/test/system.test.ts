@@ -56,6 +56,9 @@ test(`kill -9 during a burst of ${BURST} scans, restart: every signalled scan is
   await sleep(500); // anything sent twice would land now
   assert.ok(beforeKill.every((id) => sig.includes(id)));
   assertExactlyOnce(hubScans(hub.dataDir), signalled(readTimeline(k.timeline)));
+  // each green scan carries where its pass comes from (the issuer VN-79 that signed it), for the hub's movement figures
+  const greens = hubScans(hub.dataDir).filter((s) => s.verdict === 'green');
+  assert.ok(greens.length && greens.every((s) => s.origin === 'VN-79'), `origins at the hub: ${[...new Set(greens.map((s) => s.origin))].join(', ')}`);
   // every pass was valid; the one code the kill cut in half is read after the restart as a tail without its
   // VN1: prefix, and is rightly red
   const reds = stored.filter((s) => s.verdict !== 'green');
