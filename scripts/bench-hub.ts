@@ -178,13 +178,13 @@ async function fill(kind: 'sqlite' | 'postgres', store: HubStore, target: string
     for (let i = 0; i < total; i += 1_000_000) {
       const n = Math.min(1_000_000, total - i);
       db.exec(`WITH RECURSIVE c(i) AS (SELECT ${i} UNION ALL SELECT i + 1 FROM c WHERE i < ${i + n - 1})
-        INSERT INTO scans SELECT printf('bench-%05d', i % ${kiosks}), '${prefix}' || printf('%016X', i), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, 1,
+        INSERT INTO scans (kiosk, id, at, rx, day, hour, synced, verdict, reason, format, source, ms, pass_id, holder, category, override) SELECT printf('bench-%05d', i % ${kiosks}), '${prefix}' || printf('%016X', i), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, 1,
           CASE WHEN i % 20 = 0 THEN 'red' ELSE 'green' END, CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'ok' END, 'pass', 'serial', 1.1, NULL, NULL, 'resident', 0 FROM c`);
     }
     db.exec(`INSERT INTO counters SELECT day, kiosk, 'scans', COUNT(*) FROM scans GROUP BY day, kiosk ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n`);
     db.close();
   } else {
-    const r = spawnSync('psql', [target, '-qc', `INSERT INTO scans SELECT 'bench-' || lpad((i % ${kiosks})::text, 5, '0'), '${prefix}' || lpad(upper(to_hex(i)), 16, '0'), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, true,
+    const r = spawnSync('psql', [target, '-qc', `INSERT INTO scans (kiosk, id, at, rx, day, hour, synced, verdict, reason, format, source, ms, pass_id, holder, category, override) SELECT 'bench-' || lpad((i % ${kiosks})::text, 5, '0'), '${prefix}' || lpad(upper(to_hex(i)), 16, '0'), ${FILL_AT}, ${FILL_AT + 500}, '${FILL_DAY}', 8, true,
       CASE WHEN i % 20 = 0 THEN 'red' ELSE 'green' END, CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'ok' END, 'pass', 'serial', 1.1, NULL, NULL, 'resident', false FROM generate_series(0, ${total - 1}) i;
       INSERT INTO counters SELECT day, kiosk, 'scans', COUNT(*) FROM scans GROUP BY day, kiosk ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n;`], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`filling PostgreSQL failed: ${r.stderr}`);
