@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { spawnSync } from 'node:child_process';
-import { CHOT, chot, killAll, makeWorld, startHub, stop } from '../../kiosk/test/rig.js';
+import { CHOT, chot, killAll, makeWorld, startHub, stop, openedDatabases } from '../../kiosk/test/rig.js';
 import { rmSync } from 'node:fs';
 
 const TOTAL = 3_000_000;
@@ -23,6 +23,7 @@ test(`a day of ${TOTAL.toLocaleString('en-US')} scans from ${CHECKPOINTS.toLocal
   await store.close();
   const at = Date.parse(`${DAY}T08:00:00+07:00`);
   const db = new Database(join(dataDir, 'hub.db'));
+  openedDatabases.push(db);
   db.pragma('journal_mode = WAL');
   // scan i: checkpoint i div 500 (rows in key order: a fast insert), red with "expired" every 20th, at hour (i mod 24)
   db.exec(`WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ${TOTAL - 1})

@@ -7,6 +7,7 @@ import { SqliteStore } from '../src/store/sqlite.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scan, storeContract } from './store-contract.js';
+import { openedDatabases } from '../../kiosk/test/rig.js';
 
 storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chot-sqlite-'));
@@ -17,6 +18,7 @@ storeContract('sqlite', async () => {
     store,
     tamper: async (day, checkpoint, key, n) => {
       const db = new Database(path);
+      openedDatabases.push(db);
       db.prepare('INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n').run(day, checkpoint, key, n);
       db.close();
     },
@@ -30,6 +32,7 @@ test('a database from before scans carried an origin: the column is added, old s
   const path = join(dir, 'hub.db');
   const old = scan('booth-1', '2021-09-10T08:00:00+07:00');
   const db = new Database(path);
+  openedDatabases.push(db);
   db.exec(`CREATE TABLE scans (kiosk TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, rx INTEGER NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
     synced INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL,
     ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL, PRIMARY KEY (kiosk, id)) WITHOUT ROWID`);

@@ -154,11 +154,16 @@ export function addDevice(w: World, id: string, area = '79/26734'): string {
   return JSON.parse(r.out).password as string;
 }
 
+/** Database handles opened by tests, kept referenced until the process ends: on Node 24, better-sqlite3's destructor
+ * run by the garbage collector aborted the test process (RemoveEnvironmentCleanupHook: env != nullptr). */
+export const openedDatabases: unknown[] = [];
+
 /** Every scan the hub stored, read from its SQLite store (the hub may be running: WAL lets a reader in). */
 export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean; origin: string | null }> {
   const path = join(dataDir, 'hub.db');
   if (!existsSync(path)) return [];
   const db = new Database(path, { readonly: true, fileMustExist: true });
+  openedDatabases.push(db);
   try {
     db.pragma('busy_timeout = 5000');
     return (db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin FROM scans').all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null }>)
