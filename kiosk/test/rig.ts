@@ -162,11 +162,12 @@ export const openedDatabases: unknown[] = [];
 export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean; origin: string | null }> {
   const path = join(dataDir, 'hub.db');
   if (!existsSync(path)) return [];
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
   openedDatabases.push(db);
   try {
-    db.pragma('busy_timeout = 5000');
-    return (db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin FROM scans').all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null }>)
+    const stmt = db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin FROM scans');
+    openedDatabases.push(stmt); // statements too: their destructor is the one that aborted Node 24
+    return (stmt.all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null }>)
       .map(({ synced, ...s }) => ({ ...s, clockSynced: !!synced }));
   } catch (e) {
     if (/no such table/.test((e as Error).message)) return [];
