@@ -24,7 +24,7 @@ test(`a day of ${TOTAL.toLocaleString('en-US')} scans from ${CHECKPOINTS.toLocal
   const at = Date.parse(`${DAY}T08:00:00+07:00`);
   const db = new Database(join(dataDir, 'hub.db'));
   openedDatabases.push(db);
-  db.pragma('journal_mode = WAL');
+  db.exec('PRAGMA journal_mode = WAL');
   // scan i: checkpoint i div 500 (rows in key order: a fast insert), red with "expired" every 20th, at hour (i mod 24)
   db.exec(`WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ${TOTAL - 1})
     INSERT INTO scans (kiosk, id, at, rx, day, hour, synced, verdict, reason, format, source, ms, pass_id, holder, category, override) SELECT printf('cp-%04d', i / ${TOTAL / CHECKPOINTS}), '${idPrefix(at)}' || printf('%016X', i), ${at}, ${at + 500}, '${DAY}', i % 24, 1,

@@ -19,7 +19,9 @@ storeContract('sqlite', async () => {
     tamper: async (day, checkpoint, key, n) => {
       const db = new Database(path);
       openedDatabases.push(db);
-      db.prepare('INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n').run(day, checkpoint, key, n);
+      const st = db.prepare('INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = excluded.n');
+      openedDatabases.push(st);
+      st.run(day, checkpoint, key, n);
       db.close();
     },
     another: async () => { const s = new SqliteStore(path, () => {}); await s.open(); return s; },
