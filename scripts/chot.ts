@@ -9,6 +9,7 @@ const RUN: Record<string, (args: string[]) => number | Promise<number>> = {
   trust: async (a) => (await import('./cli/lists.js')).trust(a),
   status: async (a) => (await import('./cli/lists.js')).status(a),
   pass: async (a) => (await import('./cli/pass.js')).pass(a),
+  officer: async (a) => (await import('./cli/officer.js')).officer(a),
   verify: async (a) => (await import('./cli/verify.js')).verify(a),
   decode: async (a) => (await import('./cli/decode.js')).decode(a),
   kiosk: async (a) => (await import('./cli/kiosk.js')).kiosk(a),

@@ -59,6 +59,17 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
   Prints the QR text on stdout and a JSON line about it on stderr`,
     },
   },
+  officer: {
+    issue: {
+      help: "sign an officer's card (the QR an officer scans at the booth to go on duty) and render it",
+      usage: `chot officer issue --key ISSUER.key.pem --issuer CODE --code STAFF-CODE --name NAME --area AREA [--area AREA…]
+    [--issued-at ISO] [--valid-from ISO] [--valid-days N | --valid-until ISO] [--id HEX16] [--png OUT.png]
+  The issuer key must be allowed to issue "official" passes for every --area in the trust list. --code is the
+  officer's staff code (1–32 of A-Z a-z 0-9 . _ -, never a citizen id): scans and the hub's figures are grouped by
+  it. --valid-days defaults to 180. Prints the QR text on stdout and a JSON line on stderr with the card id, which
+  a status list's revokedPasses takes to revoke a lost card`,
+    },
+  },
   verify: {
     '': {
       help: 'verify a pass or EU DCC offline, as a kiosk would: one JSON line, exit 0 green / 1 red',
@@ -66,7 +77,8 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
     [--tz ZONE] [--skew SECONDS] [--max-declaration-age HOURS] [--accept CATEGORY…]
     [--dcc-cert BASE64-DER-OR-FILE…] [--dcc-rules none|FILE] PAYLOAD|-
   prints one JSON line; exit 0 green, 1 red, 2 usage error. The root key defaults to root.pub.pem beside the
-  trust list; --at (default now) matters for a pass with hours, read in --tz (default Asia/Ho_Chi_Minh)`,
+  trust list; --at (default now) matters for a pass with hours, read in --tz (default Asia/Ho_Chi_Minh). An
+  officer's card (VNO1:) is checked as the booth checks it at sign-in`,
     },
   },
   decode: {

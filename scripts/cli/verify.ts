@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  emptyStatusList, isArea, isTimeZone, openStatusList, openTrustList, verifyQr, dscEntry, parseDccRules, CATEGORIES,
+  OFFICER_PREFIX, verifyOfficer, emptyStatusList, isArea, isTimeZone, openStatusList, openTrustList, verifyQr, dscEntry, parseDccRules, CATEGORIES,
   type Category, type StatusList, type TrustList, type TrustEntry, type DccRules, ListError,
 } from '../../protocol/src/index.js';
 import { loadPublicKey } from './lists.js';
@@ -33,6 +33,12 @@ export function verify(args: string[]): number {
   const now = values.at ? parseTime(values.at, '--at') : Date.now();
   const extraDsc = (values['dcc-cert'] ?? []).map(loadDsc);
   const dccRules = values['dcc-rules'] === undefined ? undefined : values['dcc-rules'] === 'none' ? null : loadRules(values['dcc-rules']);
+  if (text.startsWith(OFFICER_PREFIX)) {
+    // an officer's card, checked as the booth checks it at sign-in
+    const o = verifyOfficer(text, { trust, status, now, skewSeconds: skew, checkpoint: { area: checkpoint } });
+    console.log(JSON.stringify(o.ok ? { kind: 'officer', verdict: 'green', officer: o.officer } : { kind: 'officer', verdict: 'red', reason: o.reason, message: o.message, detail: o.detail }));
+    return o.ok ? 0 : 1;
+  }
   const v = verifyQr(text, {
     trust, status, now, skewSeconds: skew, extraDsc, dccRules,
     checkpoint: { area: checkpoint, timeZone: values.tz, maxDeclarationAgeHours: maxAge, acceptedCategories: values.accept as Category[] | undefined },

@@ -22,7 +22,7 @@ test('chot --help lists every command and subcommand, each with a line of help, 
   assert.is(top.code, 0, top.err);
   assert.is(top.err, '');
   const names = listed.map(([c, s]) => `${c} ${s}`.trim());
-  for (const n of ['keygen', 'trust sign', 'status sign', 'status delta', 'status import', 'pass issue', 'verify', 'decode',
+  for (const n of ['keygen', 'trust sign', 'status sign', 'status delta', 'status import', 'pass issue', 'officer issue', 'verify', 'decode',
     'kiosk run', 'kiosk enrol', 'kiosk failsafe', 'doctor', 'hub run', 'hub export', 'hub recount',
     'device add', 'device token', 'device list', 'device revoke', 'account add']) assert.ok(names.includes(n), `${n} missing from chot --help:\n${top.out}`);
   for (const l of top.out.split('\n').filter((x) => /^ {2}\S/.test(x))) assert.match(l, /^ {2}\S+( \S+)? +\S.{10,}/, `a line of help: ${l}`);

@@ -92,5 +92,47 @@ test('bad inputs to the issuing tools name the bad value', () => {
   assert.ok(!existsSync(join(dir, 'x')));
 });
 
+test('officer issue: a card the booth accepts where its issuer may issue official passes; bad input names the value', () => {
+  assert.is(run(['keygen', '--out', 'police']).code, 0);
+  writeFileSync(join(dir, 'trust-o.json'), JSON.stringify({ version: 3, issuers: [
+    { issuer: 'VN-79', name: 'Sở Y tế TP.HCM', publicKey: 'hcm.pub.pem', validFrom: '2021-01-01T00:00:00Z', validUntil: '2022-12-31T00:00:00Z', categories: ['shipper'], areas: ['79'] },
+    { issuer: 'VN-79-CA', name: 'Công an TP.HCM', publicKey: 'police.pub.pem', validFrom: '2021-01-01T00:00:00Z', validUntil: '2022-12-31T00:00:00Z', categories: ['official'], areas: ['79'] }] }));
+  assert.is(run(['trust', 'sign', '--root', 'root.key.pem', '--in', 'trust-o.json', '--out', 'trust-o.cose']).code, 0);
+  const card = run(['officer', 'issue', '--key', 'police.key.pem', '--issuer', 'VN-79-CA', '--code', 'CA79-0042', '--name', 'Lê Thị Hoa', '--area', '79',
+    '--issued-at', '2021-09-01T08:00:00+07:00', '--png', 'card.png']);
+  assert.is(card.code, 0, card.err);
+  assert.match(card.out.trim(), /^VNO1:[0-9A-Z $%*+\-./:]+$/);
+  const info = JSON.parse(card.err);
+  assert.match(info.cardId, /^[0-9a-f]{16}$/);
+  assert.is(info.validUntil, '2022-02-28T01:00:00.000Z', '180 days by default');
+  assert.ok(readFileSync(join(dir, 'card.png')).subarray(1, 4).toString() === 'PNG');
+
+  const ok = run(['verify', '--trust', 'trust-o.cose', '--at', AT, '--checkpoint', '79/26734', card.out.trim()]);
+  assert.is(ok.code, 0, ok.out + ok.err);
+  const v = JSON.parse(ok.out);
+  assert.is(v.kind, 'officer');
+  assert.is(v.officer.code, 'CA79-0042');
+  const elsewhere = run(['verify', '--trust', 'trust-o.cose', '--at', AT, '--checkpoint', '01', card.out.trim()]);
+  assert.is(elsewhere.code, 1);
+  assert.is(JSON.parse(elsewhere.out).reason, 'wrong-area');
+  // the health department's key signs shipper passes, not officers' cards
+  const wrongKey = run(['officer', 'issue', '--key', 'hcm.key.pem', '--issuer', 'VN-79', '--code', 'X1', '--name', 'A', '--area', '79', '--issued-at', '2021-09-01T08:00:00+07:00']);
+  assert.is(wrongKey.code, 0, 'signing needs no trust list; the booth refuses the card');
+  const refused = run(['verify', '--trust', 'trust-o.cose', '--at', AT, '--checkpoint', '79', wrongKey.out.trim()]);
+  assert.is(refused.code, 1);
+  assert.is(JSON.parse(refused.out).reason, 'issuer-not-allowed');
+
+  const badCode = run(['officer', 'issue', '--key', 'police.key.pem', '--issuer', 'VN-79-CA', '--code', '079201001234 Hoa', '--name', 'A', '--area', '79']);
+  assert.is(badCode.code, 2);
+  assert.match(badCode.err, /officer field code must be 1–32 of A-Z a-z 0-9 \. _ -: "079201001234 Hoa"/);
+  const noArea = run(['officer', 'issue', '--key', 'police.key.pem', '--issuer', 'VN-79-CA', '--code', 'X1', '--name', 'A']);
+  assert.is(noArea.code, 2);
+  assert.match(noArea.err, /missing --area/);
+  const days = run(['officer', 'issue', '--key', 'police.key.pem', '--issuer', 'VN-79-CA', '--code', 'X1', '--name', 'A', '--area', '79', '--valid-days', '0']);
+  assert.is(days.code, 2);
+  assert.match(days.err, /--valid-days "0" must be 1–731/);
+  assert.is(run(['officer', 'revoke']).code, 2);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
