@@ -88,14 +88,16 @@ export interface DayReport {
 }
 
 /** What decides a scan's counters: the scan with its latency already put in its histogram bucket. */
-export interface CounterShape { clockSynced: boolean; override?: boolean; verdict: string; reason: string; category?: string | null; origin?: string | null; bucket: number; hour: number }
+export interface CounterShape { clockSynced: boolean; override?: boolean; verdict: string; reason: string; category?: string | null; origin?: string | null; officer?: string | null; bucket: number; hour: number }
 
 /** The counters one scan adds to its checkpoint's day: +1 each. Reasons and categories come from known sets
- * (checked at ingest), and origins match ORIGIN_PATTERN (the scan schema), so these keys never carry arbitrary
+ * (checked at ingest), and origins and officers match their patterns (the scan schema), so these keys never carry arbitrary
  * input. An origin is counted by verdict (`o:VN-79:green`): the movement between provinces (movementFrom). */
 export function keysOf(s: CounterShape): string[] {
   const keys: string[] = [];
   if (!s.clockSynced) keys.push('unsynced');
+  // the officer on duty, by verdict and by override (`f:CA79-0042:green`): the figures grouped by officer
+  if (s.officer) keys.push(`f:${s.officer}:${s.override ? 'override' : s.verdict === 'green' ? 'green' : 'red'}`);
   if (s.override) { keys.push('overrides'); return keys; } // the officer's button is not a scanned pass
   keys.push('scans', s.verdict === 'green' ? 'green' : 'red');
   if (s.verdict !== 'green') keys.push(`r:${s.reason}`);

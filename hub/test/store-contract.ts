@@ -118,6 +118,7 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
       if (i % 11 === 0) Object.assign(over, { override: true, reason: 'override', source: 'button', format: 'unknown' });
       if (i % 13 === 0) over.clockSynced = false;
       if (i % 4) over.origin = ['VN-79', 'VN-01', 'DE', 'VN'][i % 4];
+      if (i % 6) over.officer = ['CA79-0042', 'CA79-0043', 'ytt.01'][i % 3];
       const s = scan(`booth-${i % 3}`, `2021-09-10T${hh}:30:00+07:00`, over, Date.parse('2021-09-10T12:00:00+07:00'));
       if (s.category === undefined) delete s.category;
       mixed.push(s);
@@ -141,6 +142,28 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     assert.is(rows.filter((r) => r.key.startsWith('o:')).reduce((a, r) => a + r.n, 0), 4, 'the scan without an origin adds no origin counter');
     const kept = await h.store.scansOfDay('2021-09-10');
     assert.equal(kept.map((x) => x.origin ?? null).sort(), ['DE', 'VN-01', 'VN-01', 'VN-01', null].sort());
+    assert.equal(await h.store.recount('2021-09-10'), []);
+  });
+
+  t('officers: each officer on duty counted per checkpoint and day, green, red and overrides apart; kept with the scan', async ({ h }) => {
+    const batch = [
+      scan('booth-1', '2021-09-10T08:00:00+07:00', { officer: 'CA79-0042' }), scan('booth-1', '2021-09-10T08:01:00+07:00', { officer: 'CA79-0042' }),
+      scan('booth-1', '2021-09-10T08:02:00+07:00', { officer: 'CA79-0042', verdict: 'red', reason: 'expired' }),
+      scan('booth-1', '2021-09-10T08:03:00+07:00', { officer: 'CA79-0042', override: true, reason: 'override', source: 'button', format: 'unknown' }),
+      scan('booth-1', '2021-09-10T14:00:00+07:00', { officer: 'CA79-0043' }), scan('booth-2', '2021-09-10T09:00:00+07:00', { officer: 'CA79-0042' }),
+      scan('booth-2', '2021-09-10T09:05:00+07:00'),
+    ];
+    await h.store.ingest(batch);
+    assert.equal(await h.store.ingest(batch), { stored: 0, duplicates: 7 }, 'a redelivery moves no officer figure');
+    const rows = await h.store.counters('2021-09-10', '2021-09-10');
+    assert.is(sum(rows, 'f:CA79-0042:green', 'booth-1'), 2);
+    assert.is(sum(rows, 'f:CA79-0042:red', 'booth-1'), 1);
+    assert.is(sum(rows, 'f:CA79-0042:override', 'booth-1'), 1);
+    assert.is(sum(rows, 'f:CA79-0043:green', 'booth-1'), 1);
+    assert.is(sum(rows, 'f:CA79-0042:green', 'booth-2'), 1);
+    assert.is(rows.filter((r) => r.key.startsWith('f:')).reduce((a, r) => a + r.n, 0), 6, 'the scan with nobody on duty adds no officer counter');
+    const kept = await h.store.scansOfDay('2021-09-10');
+    assert.equal(kept.filter((x) => x.officer === 'CA79-0042').length, 5);
     assert.equal(await h.store.recount('2021-09-10'), []);
   });
 

@@ -33,7 +33,7 @@ storeContract('postgresql', async () => {
   };
 });
 
-test('a database from before scans carried an origin: the column is added to every partition, old scans have none', async () => {
+test('a database from before scans carried an origin and an officer: the columns are added to every partition, old scans have none', async () => {
   server ??= await startPostgres('contract');
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
@@ -54,12 +54,14 @@ test('a database from before scans carried an origin: the column is added to eve
     await store.open();
     await store.open(); // a second start finds the column there
     // the old catch-all partition holds every id: the new scan goes there too
-    const fresh = { ...scan('booth-1', '2021-09-10T09:00:00+07:00', { origin: 'VN-01' }) };
+    const fresh = { ...scan('booth-1', '2021-09-10T09:00:00+07:00', { origin: 'VN-01', officer: 'CA79-0042' }) };
     (store as unknown as { partitions: Set<string> }).partitions.add('scans_p20210910');
     assert.equal(await store.ingest([fresh]), { stored: 1, duplicates: 0 });
-    assert.equal((await store.scansOfDay('2021-09-10')).map((x) => x.origin ?? null), [null, 'VN-01']);
+    assert.equal((await store.scansOfDay('2021-09-10')).map((x) => [x.origin ?? null, x.officer ?? null]), [[null, null], ['VN-01', 'CA79-0042']]);
+    // the old scan was put there without its counters: the recount adds them, and finds the officer's and origin's right
+    assert.equal((await store.recount('2021-09-10')).filter((c) => /^[fo]:/.test(c.key)), [], 'the recount reads the added columns as the ingest counted them');
     const rows = await store.counters('2021-09-10', '2021-09-10');
-    assert.equal(rows.filter((r) => r.key.startsWith('o:')).map((r) => [r.key, r.n]), [['o:VN-01:green', 1]]);
+    assert.equal(rows.filter((r) => r.key.startsWith('o:') || r.key.startsWith('f:')).map((r) => [r.key, r.n]).sort(), [['f:CA79-0042:green', 1], ['o:VN-01:green', 1]]);
   } finally {
     await store.close();
   }

@@ -7,16 +7,14 @@ import pg from 'pg';
 import { decodeScanIdTime, localDay, utcOffsetMinutes } from '../../../protocol/src/index.js';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
+import { ADDED_SCAN_COLUMNS, SCAN_COLUMNS, SCAN_COLUMN_NAMES, alertFromRow, scanFromRow, scanValues, type AlertDbRow, type ScanDbRow } from './scan-row.js';
 import { planHealth, type AreaLevel, type HealthChange, type HealthCode, type HealthFigures, type HolderHealth } from '../health.js';
 import type { CloneAlert, Sighting } from '../clones.js';
 import type { Programme } from '../../../protocol/src/index.js';
 import { StoreUnavailable, type ClaimDecision, type PayoutClaim, type PayoutWardRow, type AlertRow, type Account, type CounterRow, type Device, type HubProcessRow, type HubStore, type IngestResult, type KioskStatusRow, type StoredScan } from './port.js';
 
-const COLS = ['kiosk', 'id', 'at', 'rx', 'day', 'hour', 'synced', 'verdict', 'reason', 'format', 'source', 'ms', 'pass_id', 'holder', 'category', 'override', 'origin'] as const;
-const TYPES = ['text', 'text', 'int8', 'int8', 'text', 'int2', 'bool', 'text', 'text', 'text', 'text', 'float8', 'text', 'text', 'text', 'bool', 'text'];
-const SCAN_COLUMNS = `kiosk text NOT NULL, id text COLLATE "C" NOT NULL, at bigint NOT NULL, rx bigint NOT NULL, day text NOT NULL,
-  hour smallint NOT NULL, synced boolean NOT NULL, verdict text NOT NULL, reason text NOT NULL, format text NOT NULL,
-  source text NOT NULL, ms double precision NOT NULL, pass_id text, holder text, category text, override boolean NOT NULL, origin text`;
+const SCAN_TABLE = SCAN_COLUMNS.map(([name, , decl]) => `${name} ${decl}`).join(', ');
+const keep = (b: boolean) => b;
 
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function idPrefix(ms: number): string {
@@ -46,8 +44,6 @@ function wrap(where: string, e: unknown): Error {
   return Object.assign(new Error(`${where}: ${err.message} (${err.code})`), { code: err.code });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const pgAlert = (r: any): AlertRow => ({ id: Number(r.id), holder: r.holder, passId: r.pass_id, firstKiosk: r.first_kiosk, firstAt: Number(r.first_at), firstScan: r.first_scan, secondKiosk: r.second_kiosk, secondAt: Number(r.second_at), secondScan: r.second_scan, km: r.km, kmh: r.kmh, status: r.status, createdAt: Number(r.created_at), decidedBy: r.decided_by });
 
 export class PostgresStore implements HubStore {
   readonly describe: string;
@@ -74,8 +70,8 @@ export class PostgresStore implements HubStore {
 
   async open(): Promise<void> {
     await this.q(`
-CREATE TABLE IF NOT EXISTS scans (${SCAN_COLUMNS}, PRIMARY KEY (kiosk, id)) PARTITION BY RANGE (id);
-CREATE TABLE IF NOT EXISTS scans_offclock (${SCAN_COLUMNS}, PRIMARY KEY (kiosk, id));
+CREATE TABLE IF NOT EXISTS scans (${SCAN_TABLE}, PRIMARY KEY (kiosk, id)) PARTITION BY RANGE (id);
+CREATE TABLE IF NOT EXISTS scans_offclock (${SCAN_TABLE}, PRIMARY KEY (kiosk, id));
 CREATE INDEX IF NOT EXISTS scans_offclock_day ON scans_offclock (day);
 CREATE TABLE IF NOT EXISTS counters (day text NOT NULL, checkpoint text NOT NULL, key text NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, checkpoint, key));
 CREATE TABLE IF NOT EXISTS devices (id text PRIMARY KEY, doc jsonb NOT NULL);
@@ -96,13 +92,12 @@ CREATE TABLE IF NOT EXISTS hub_processes (id text PRIMARY KEY, info text NOT NUL
 CREATE TABLE IF NOT EXISTS health_holders (holder text PRIMARY KEY, state text NOT NULL, area text NOT NULL);
 CREATE TABLE IF NOT EXISTS health_counts (level text NOT NULL, area text NOT NULL, state text NOT NULL, n bigint NOT NULL, PRIMARY KEY (level, area, state));
 CREATE TABLE IF NOT EXISTS health_changes (day text NOT NULL, level text NOT NULL, area text NOT NULL, key text NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, level, area, key));
--- a database made before scans carried their origin (issue 17): the column, on every partition, empty for the scans
--- it has; looked up first, so a hub starting beside busy ones takes no table lock when the column is there
+-- a database made before scans carried their origin (issue 17) or officer (issue 13): each column, on every
+-- partition, empty for the scans it has; looked up first, so a hub starting beside busy ones takes no table lock
+-- when the column is there
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'scans' AND column_name = 'origin') THEN
-    ALTER TABLE scans ADD COLUMN origin text; END IF;
-  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'scans_offclock' AND column_name = 'origin') THEN
-    ALTER TABLE scans_offclock ADD COLUMN origin text; END IF;
+${ADDED_SCAN_COLUMNS.flatMap((c) => ['scans', 'scans_offclock'].map((t) => `  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${t}' AND column_name = '${c}') THEN
+    ALTER TABLE ${t} ADD COLUMN ${c} text; END IF;`)).join('\n')}
 END $$;`).catch((e: Error & { code?: string }) => {
       // two hub processes creating the schema at once: the loser sees a unique violation on the catalogue
       if (e.code !== '23505' && e.code !== '42P07') throw e;
@@ -175,13 +170,10 @@ END $$;`).catch((e: Error & { code?: string }) => {
         if (!rows.length) continue;
         // one lock order for every transaction: (kiosk, id)
         const sorted = [...rows].sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        const cols: unknown[][] = COLS.map(() => []);
-        for (const s of sorted) {
-          const v = [s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, !!s.override, s.origin ?? null];
-          v.forEach((x, i) => cols[i].push(x));
-        }
+        const cols: unknown[][] = SCAN_COLUMNS.map(() => []);
+        for (const s of sorted) scanValues(s, keep).forEach((x, i) => cols[i].push(x));
         const r = await client.query<{ kiosk: string; id: string }>(
-          `INSERT INTO ${table} (${COLS.join(', ')}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING RETURNING kiosk, id`, cols);
+          `INSERT INTO ${table} (${SCAN_COLUMN_NAMES.join(', ')}) SELECT * FROM unnest(${SCAN_COLUMNS.map(([, , , t], i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING RETURNING kiosk, id`, cols);
         for (const row of r.rows) inserted.add(`${row.kiosk}/${row.id}`);
       }
       const fresh = all.filter((s) => inserted.delete(`${s.k}/${s.id}`)); // delete: a scan twice in the group counts once
@@ -254,15 +246,7 @@ END $$;`).catch((e: Error & { code?: string }) => {
 
   private async scansWith(client: pg.PoolClient | pg.Pool, day: string): Promise<StoredScan[]> {
     const r = await client.query(`SELECT * FROM scans WHERE day = $1 UNION ALL SELECT * FROM scans_offclock WHERE day = $1 ORDER BY id`, [day]);
-    return r.rows.map((x) => {
-      const s: StoredScan = { id: x.id, at: Number(x.at), clockSynced: x.synced, verdict: x.verdict, reason: x.reason, format: x.format, source: x.source, ms: x.ms, k: x.kiosk, rx: Number(x.rx), day: x.day, hour: x.hour };
-      if (x.pass_id !== null) s.passId = x.pass_id;
-      if (x.holder !== null) s.holder = x.holder;
-      if (x.category !== null) s.category = x.category;
-      if (x.override) s.override = true;
-      if (x.origin !== null) s.origin = x.origin;
-      return s;
-    });
+    return (r.rows as ScanDbRow[]).map(scanFromRow);
   }
 
   async scansOfDay(day: string): Promise<StoredScan[]> {
@@ -363,12 +347,12 @@ END $$;`).catch((e: Error & { code?: string }) => {
   }
 
   async alerts(limit: number): Promise<AlertRow[]> {
-    return (await this.q(`SELECT * FROM alerts ORDER BY id DESC LIMIT $1`, [limit])).rows.map(pgAlert);
+    return ((await this.q(`SELECT * FROM alerts ORDER BY id DESC LIMIT $1`, [limit])).rows as AlertDbRow[]).map(alertFromRow);
   }
 
   async decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> {
     const r = await this.q(`UPDATE alerts SET status = $1, decided_by = $2 WHERE id = $3 RETURNING *`, [status, by, id]);
-    return r.rows[0] ? pgAlert(r.rows[0]) : undefined;
+    return r.rows[0] ? alertFromRow(r.rows[0] as AlertDbRow) : undefined;
   }
 
   async putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void> {

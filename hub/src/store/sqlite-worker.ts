@@ -7,8 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
+import { ADDED_SCAN_COLUMNS, SCAN_COLUMNS, SCAN_COLUMN_NAMES, alertFromRow, scanFromRow, scanValues, type AlertDbRow, type ScanDbRow } from './scan-row.js';
 import { planHealth, type AreaLevel, type HealthChange, type HealthCode, type HolderHealth } from '../health.js';
-import type { ClaimDecision, PayoutClaim, PayoutWardRow, Account, AlertRow, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
+import type { ClaimDecision, PayoutClaim, PayoutWardRow, Account, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 import type { CloneAlert, Sighting } from '../clones.js';
 import type { Programme } from '../../../protocol/src/index.js';
 
@@ -21,9 +22,7 @@ db.pragma('synchronous = FULL'); // the WAL is fsynced at every commit: a commit
 db.pragma('busy_timeout = 5000'); // chot device add writes from another process
 db.exec(`
 CREATE TABLE IF NOT EXISTS scans (
-  kiosk TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, rx INTEGER NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL,
-  synced INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, format TEXT NOT NULL, source TEXT NOT NULL,
-  ms REAL NOT NULL, pass_id TEXT, holder TEXT, category TEXT, override INTEGER NOT NULL, origin TEXT,
+  ${SCAN_COLUMNS.map(([name, decl]) => `${name} ${decl}`).join(', ')},
   PRIMARY KEY (kiosk, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scans_day ON scans (day);
 CREATE TABLE IF NOT EXISTS counters (
@@ -48,12 +47,15 @@ CREATE TABLE IF NOT EXISTS health_holders (holder TEXT PRIMARY KEY, state TEXT N
 CREATE TABLE IF NOT EXISTS health_counts (level TEXT NOT NULL, area TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (level, area, state)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS health_changes (day TEXT NOT NULL, level TEXT NOT NULL, area TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, level, area, key)) WITHOUT ROWID;
 `);
-// a database made before scans carried their origin (issue 17) gets the column, empty for the scans it has
-if (!(db.prepare(`SELECT name FROM pragma_table_info('scans')`).all() as Array<{ name: string }>).some((c) => c.name === 'origin')) db.exec(`ALTER TABLE scans ADD COLUMN origin TEXT`);
+// a database made before scans carried their origin (issue 17) or officer (issue 13) gets the column, empty for the
+// scans it has
+const hasColumns = new Set((db.prepare(`SELECT name FROM pragma_table_info('scans')`).all() as Array<{ name: string }>).map((c) => c.name));
+for (const c of ADDED_SCAN_COLUMNS) if (!hasColumns.has(c)) db.exec(`ALTER TABLE scans ADD COLUMN ${c} TEXT`);
 
 const q = {
   // positional parameters: binding by name cost a third of the worker's time in bench:hub
-  insertScan: db.prepare(`INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+  // and named columns: an older database has its added columns last, in the order they were added
+  insertScan: db.prepare(`INSERT INTO scans (${SCAN_COLUMN_NAMES.join(', ')}) VALUES (${SCAN_COLUMN_NAMES.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`),
   addCounter: db.prepare(`INSERT INTO counters VALUES (?, ?, ?, ?) ON CONFLICT (day, checkpoint, key) DO UPDATE SET n = n + excluded.n`),
   counters: db.prepare(`SELECT checkpoint, key, SUM(n) AS n FROM counters WHERE day >= ? AND day <= ? GROUP BY checkpoint, key`),
   dayCounters: db.prepare(`SELECT checkpoint, key, n FROM counters WHERE day = ?`),
@@ -100,19 +102,6 @@ const q = {
   bumpRegistry: db.prepare(`INSERT INTO meta VALUES ('registry.version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`),
 };
 
-interface Row { kiosk: string; id: string; at: number; rx: number; day: string; hour: number; synced: number; verdict: 'green' | 'red'; reason: string; format: StoredScan['format']; source: StoredScan['source']; ms: number; pass_id: string | null; holder: string | null; category: string | null; override: number; origin: string | null }
-function fromRow(r: Row): StoredScan {
-  const s: StoredScan = { id: r.id, at: r.at, clockSynced: !!r.synced, verdict: r.verdict, reason: r.reason, format: r.format, source: r.source, ms: r.ms, k: r.kiosk, rx: r.rx, day: r.day, hour: r.hour };
-  if (r.pass_id !== null) s.passId = r.pass_id;
-  if (r.holder !== null) s.holder = r.holder;
-  if (r.category !== null) s.category = r.category;
-  if (r.override) s.override = true;
-  if (r.origin !== null) s.origin = r.origin;
-  return s;
-}
-
-interface AlertDbRow { id: number; holder: string; pass_id: string | null; first_kiosk: string; first_at: number; first_scan: string; second_kiosk: string; second_at: number; second_scan: string; km: number; kmh: number | null; status: AlertRow['status']; created_at: number; decided_by: string | null }
-const alertRow = (r: AlertDbRow): AlertRow => ({ id: r.id, holder: r.holder, passId: r.pass_id, firstKiosk: r.first_kiosk, firstAt: r.first_at, firstScan: r.first_scan, secondKiosk: r.second_kiosk, secondAt: r.second_at, secondScan: r.second_scan, km: r.km, kmh: r.kmh, status: r.status, createdAt: r.created_at, decidedBy: r.decided_by });
 
 // one claim, one transaction (immediate: the write lock first, so two claims are decided one after the other)
 const claimTx = db.transaction((c: PayoutClaim): ClaimDecision => {
@@ -136,13 +125,14 @@ const claimTx = db.transaction((c: PayoutClaim): ClaimDecision => {
 // group commit: every ingest waiting when the loop comes round goes into one transaction
 let pending: Array<{ id: number; scans: StoredScan[] }> = [];
 let scheduled = false;
+const flag = (b: boolean) => (b ? 1 : 0);
 const ingestGroup = db.transaction((group: typeof pending) => {
   const results: Array<{ stored: number; duplicates: number }> = [];
   const inserted: StoredScan[] = [];
   for (const { scans } of group) {
     let stored = 0;
     for (const s of scans) {
-      const r = q.insertScan.run(s.k, s.id, s.at, s.rx, s.day, s.hour, s.clockSynced ? 1 : 0, s.verdict, s.reason, s.format, s.source, s.ms, s.passId ?? null, s.holder ?? null, s.category ?? null, s.override ? 1 : 0, s.origin ?? null);
+      const r = q.insertScan.run(scanValues(s, flag));
       if (r.changes) { stored++; inserted.push(s); }
     }
     results.push({ stored, duplicates: scans.length - stored });
@@ -214,7 +204,7 @@ const ops: Record<string, (...a: never[]) => unknown> = {
     let n = 0;
     for (;;) { const c = q.pruneChunk.run(beforeDay).changes; n += c; if (c < 20000) return n; }
   },
-  scansOfDay: (day: string) => (q.scansOfDay.all(day) as Row[]).map(fromRow),
+  scansOfDay: (day: string) => (q.scansOfDay.all(day) as ScanDbRow[]).map(scanFromRow),
   scanCount: () => (q.scanCount.get() as { n: number }).n,
   days: () => (q.days.all() as Array<{ day: string }>).map((r) => r.day),
   devices: () => (q.devices.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Device),
@@ -232,8 +222,8 @@ const ops: Record<string, (...a: never[]) => unknown> = {
     for (const a of alerts) n += q.addAlert.run(a.holder, a.passId ?? null, a.first.kiosk, a.first.at, a.first.scanId, a.second.kiosk, a.second.at, a.second.scanId, a.km, Number.isFinite(a.kmh) ? a.kmh : null, Date.now()).changes;
     return n;
   }) as never,
-  alerts: (limit: number) => (q.alerts.all(limit) as AlertDbRow[]).map(alertRow),
-  decideAlert: (id: number, status: string, by: string) => { const r = q.decide.get(status, by, id) as AlertDbRow | undefined; return r ? alertRow(r) : undefined; },
+  alerts: (limit: number) => (q.alerts.all(limit) as AlertDbRow[]).map(alertFromRow),
+  decideAlert: (id: number, status: string, by: string) => { const r = q.decide.get(status, by, id) as AlertDbRow | undefined; return r ? alertFromRow(r) : undefined; },
   putProgramme: db.transaction((p: Programme, eligible: Array<{ holder: string; ward: string }>) => {
     q.putProgramme.run(p.id, JSON.stringify(p));
     q.dropEligible.run(p.id);
