@@ -4,10 +4,10 @@
 // stand-ins for gpioset/gpiodetect that record what they are told to hold (v1, v2, v2 interactive).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GpioDriver } from '../src/gpio/driver.js';
+import type { GpioDriver, OutputPin } from '../src/gpio/driver.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { OnoffDriver } from '../src/gpio/onoff.js';
 import { headerChip, listChips, sysfsNumber } from '../src/gpio/chip.js';
@@ -15,7 +15,13 @@ import { Signal, DEFAULT_SIGNAL } from '../src/gpio/signal.js';
 import { sleep, waitFor } from './rig.js';
 import { chooseDriver, GpiodDriver, headerChardev, holdArgs, monitorArgs, onceArgs, parseDetect, parseEdge, parseToolVersion, type GpiodTools } from '../src/gpio/gpiod.js';
 
-function contract(name: string, make: () => GpioDriver): void {
+/** Sets an input's physical level from outside the driver: the simulated wire, a stand-in's edges, a loopback wire. */
+type Wire = (g: GpioDriver, bcm: number, level: 0 | 1) => void;
+
+/** The input pin the contract watches (on a Pi: the one CHOT_GPIO_LOOPBACK wires an output to). */
+const INPUT_PIN = 25;
+
+function contract(name: string, make: () => GpioDriver, wire?: Wire): void {
   test(`${name}: an output starts inactive, and reads back what was written (active-high and active-low)`, () => {
     const g = make();
     const a = g.output(5, false), b = g.output(6, true);
@@ -31,6 +37,32 @@ function contract(name: string, make: () => GpioDriver): void {
     assert.ok(g.describe().length > 0);
     g.close();
   });
+  // the officer's button and the gate's passage sensor: a contact that bounces as it closes is one press; the next
+  // closing after the debounce time is another, whichever way the line is wired
+  test(`${name}: an input is debounced: a closing that bounces is one press, the next closing another (active-low and active-high)`, async () => {
+    if (!wire) throw new Error(`${name}: inputs need a wire to drive them: set CHOT_GPIO_LOOPBACK=OUT:IN, a jumper from BCM OUT to BCM ${INPUT_PIN} (IN), nothing else on either pin`);
+    for (const activeLow of [true, false]) {
+      const g = make();
+      let presses = 0;
+      const pin = g.input(INPUT_PIN, activeLow, 80, () => presses++);
+      const on: 0 | 1 = activeLow ? 0 : 1, off: 0 | 1 = activeLow ? 1 : 0;
+      await sleep(50); // a real watcher (gpiomon, epoll) is set up before the first edge
+      wire(g, INPUT_PIN, on); wire(g, INPUT_PIN, off); wire(g, INPUT_PIN, on); wire(g, INPUT_PIN, off); wire(g, INPUT_PIN, on);
+      await waitFor(`the press (activeLow ${activeLow})`, () => presses >= 1, 3000, 5);
+      assert.is(pin.read(), true, 'held closed, the input reads pressed');
+      await sleep(200);
+      assert.is(presses, 1, `the bounce was one press (activeLow ${activeLow})`);
+      wire(g, INPUT_PIN, off);
+      await sleep(200);
+      assert.is(pin.read(), false, 'released');
+      wire(g, INPUT_PIN, on);
+      await waitFor(`the second press (activeLow ${activeLow})`, () => presses >= 2, 3000, 5);
+      wire(g, INPUT_PIN, off);
+      await sleep(100);
+      assert.is(presses, 2, `activeLow ${activeLow}`);
+      g.close();
+    }
+  });
 }
 
 const temps: string[] = [];
@@ -39,8 +71,9 @@ const temp = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix))
 const PI5_DETECT = 'gpiochip0 [gpio-brcmstb@107d508500] (32 lines)\ngpiochip1 [gpio-brcmstb@107d517c00] (15 lines)\ngpiochip2 [gpio-brcmstb@107d508500] (4 lines)\ngpiochip3 [gpio-brcmstb@107d517c00] (6 lines)\ngpiochip4 [pinctrl-rp1] (54 lines)\n';
 const PI4_DETECT = 'gpiochip0 [pinctrl-bcm2711] (58 lines)\ngpiochip1 [raspberrypi-exp-gpio] (8 lines)\n';
 
-/** Stand-ins for libgpiod's tools: gpioset records every level it is told to hold in STATE, one "offset=level" a line. */
-function standIns(version: 1 | 2, interactive: boolean): { bin: { gpioset: string; gpiodetect: string; gpiomon: string }; dev: string; state: string } {
+/** Stand-ins for libgpiod's tools: gpioset records every level it is told to hold in STATE, one "offset=level" a line;
+ * gpiomon prints the edges written to EDGES, in its "%e %o" format. */
+function standIns(version: 1 | 2, interactive: boolean): { bin: { gpioset: string; gpiodetect: string; gpiomon: string }; dev: string; state: string; edges: string } {
   const dir = temp('chot-gpiod-');
   const dev = join(dir, 'dev');
   mkdirSync(dev);
@@ -52,21 +85,44 @@ function standIns(version: 1 | 2, interactive: boolean): { bin: { gpioset: strin
 for a in "$@"; do [[ "$a" =~ ^[0-9]+=[01]$ ]] && echo "$a" >> ${JSON.stringify(state)}; done
 ${interactive ? `while read -r cmd pair; do [[ "$cmd" == set ]] && echo "$pair" >> ${JSON.stringify(state)}; done` : 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'}`);
   const gpiodetect = tool('gpiodetect', `printf '%b' ${JSON.stringify(PI5_DETECT)}`);
-  const gpiomon = tool('gpiomon', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done');
-  return { bin: { gpioset, gpiodetect, gpiomon }, dev, state };
+  const edges = join(dir, 'edges');
+  writeFileSync(edges, '');
+  const gpiomon = tool('gpiomon', `exec tail -n +1 -s 0.05 -F ${JSON.stringify(edges)}`);
+  return { bin: { gpioset, gpiodetect, gpiomon }, dev, state, edges };
 }
+/** An edge as gpiomon prints it: v1 says 1 rising / 0 falling, v2 1 rising / 2 falling. */
+const standInWire = (version: 1 | 2, edges: string): Wire => (_g, bcm, level) => appendFileSync(edges, `${level ? 1 : version === 1 ? 0 : 2} ${bcm}\n`);
 const held = (state: string) => {
   const last = new Map<number, number>();
   for (const l of readFileSync(state, 'utf8').split('\n').filter(Boolean)) { const [o, v] = l.split('=').map(Number); last.set(o, v); }
   return last;
 };
 
-contract('sim', () => new SimGpio());
-if (process.env.CHOT_GPIO_DRIVER === 'onoff') contract('onoff', () => new OnoffDriver());
-if (process.env.CHOT_GPIO_DRIVER === 'gpiod') contract('gpiod', () => new GpiodDriver());
+/** On a Pi: CHOT_GPIO_LOOPBACK=OUT:IN, a jumper from output BCM OUT to the input the contract watches. */
+function loopback(): Wire | undefined {
+  const m = /^(\d+):(\d+)$/.exec(process.env.CHOT_GPIO_LOOPBACK ?? '');
+  if (!m) return undefined;
+  if (Number(m[2]) !== INPUT_PIN) throw new Error(`CHOT_GPIO_LOOPBACK=${m[0]}: the contract watches BCM ${INPUT_PIN}; wire the output to it and say ${m[1]}:${INPUT_PIN}`);
+  const outs = new WeakMap<GpioDriver, OutputPin>();
+  return (g, _bcm, level) => {
+    let o = outs.get(g);
+    if (!o) outs.set(g, (o = g.output(Number(m[1]), false)));
+    o.write(level === 1);
+  };
+}
+
+contract('sim', () => new SimGpio(), (g, bcm, level) => { (g as SimGpio).drive(bcm, level); });
+if (process.env.CHOT_GPIO_DRIVER === 'onoff') contract('onoff', () => new OnoffDriver(), loopback());
+if (process.env.CHOT_GPIO_DRIVER === 'gpiod') contract('gpiod', () => new GpiodDriver(), loopback());
 for (const [version, interactive] of [[1, false], [2, false], [2, true]] as const) {
   const name = `gpiod stand-in v${version}${interactive ? ' interactive' : ''}`;
-  contract(name, () => { const s = standIns(version, interactive); return new GpiodDriver({ bin: s.bin, dev: s.dev }); });
+  const wires = new WeakMap<GpioDriver, Wire>();
+  contract(name, () => {
+    const s = standIns(version, interactive);
+    const g = new GpiodDriver({ bin: s.bin, dev: s.dev });
+    wires.set(g, standInWire(version, s.edges));
+    return g;
+  }, (g, bcm, level) => wires.get(g)!(g, bcm, level));
   test(`${name}: the tools are told the physical levels, held until the driver closes`, async () => {
     const s = standIns(version, interactive);
     const g = new GpiodDriver({ bin: s.bin, dev: s.dev });

@@ -20,6 +20,7 @@ export * from './dcc.js';
 export * from './dcc-schema.js';
 export * from './verify.js';
 export * from './messages.js';
+export * from './passage.js';
 export * from './programme.js';
 export * from './scan-id.js';
 export * from './schema-error.js';

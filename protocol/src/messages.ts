@@ -65,6 +65,8 @@ export interface ScanRecord {
   source: 'serial' | 'hid' | 'camera' | 'button' | 'sim';
   /** Read to signal, ms. */
   ms: number;
+  /** The pass's id; in a 'no-passage' record (PASSAGE_REASONS), the id of the scan it annuls: a field every hub
+   * already takes, so a hub older than the passage sensor still parses the batch (and refuses that record alone). */
   passId?: string;
   holder?: string;
   category?: string;
@@ -111,6 +113,8 @@ export interface KioskStatus {
   scanner?: string;
   camera?: string;
   gpio?: string;
+  /** the gate has a passage sensor (gate.passage): the hub shows passed, not passed and tailgating for it */
+  passage?: boolean;
   /** the software update in hand (kiosk/src/update): what it is doing, how far, what failed */
   update?: UpdateStatus;
 }
@@ -222,6 +226,7 @@ const SCHEMAS = {
       listsStale: { type: 'boolean' }, backlog: { type: 'integer', minimum: 0 },
       clock: { type: 'object', additionalProperties: false, required: ['synced', 'source'], properties: { synced: { type: 'boolean' }, source: { type: 'string', maxLength: 32 }, offsetMs: { type: 'number' } } },
       scanner: { type: 'string', maxLength: 64 }, camera: { type: 'string', maxLength: 64 }, gpio: { type: 'string', maxLength: 64 },
+      passage: { type: 'boolean' },
       update: {
         type: 'object', additionalProperties: false, required: ['state'],
         properties: {

@@ -20,7 +20,15 @@ export const REASONS = {
   'unsupported-algorithm': ['Mã được ký bằng loại khóa máy chưa hỗ trợ: cán bộ kiểm tra thủ công.', 'The code is signed with a kind of key this kiosk does not support: the officer checks by hand.'],
   'rule-failed': ['Chứng nhận không đáp ứng quy định tại chốt này.', 'The certificate does not meet the rules at this checkpoint.'],
   'clock-unsynced': ['Đồng hồ của máy chưa đồng bộ: cán bộ kiểm tra thủ công.', 'The kiosk clock is not synchronised: the officer checks by hand.'],
+  // a gate with a passage sensor (kiosk gate.passage): records of their own, never the verdict of a pass
+  'no-passage': ['Không có người qua cổng sau lượt hợp lệ: lượt quét bị hủy.', 'Nobody passed the gate after the valid scan: the scan is cancelled.'],
+  'tailgate': ['Có người qua cổng mà không có lượt hợp lệ: dừng lại, gặp cán bộ.', 'Someone passed the gate without a valid scan: stop and see the officer.'],
 } as const satisfies Record<string, readonly [string, string]>;
+
+/** The reasons of the passage records a gate with a passage sensor writes: 'no-passage' annuls a green (or an
+ *  override) nobody passed after, within gate.passage.waitMs; 'tailgate' is a passage no green was waiting for. */
+export const PASSAGE_REASONS = ['no-passage', 'tailgate'] as const;
+export type PassageReason = typeof PASSAGE_REASONS[number];
 
 export type Reason = keyof typeof REASONS;
 
@@ -52,4 +60,6 @@ export const REASON_WORDS = {
   'unsupported-algorithm': ['Loại khóa chưa hỗ trợ', 'Key type not supported'],
   'rule-failed': ['Không đạt quy định', 'Fails the rules here'],
   'clock-unsynced': ['Đồng hồ chưa đồng bộ', 'Clock not synchronised'],
+  'no-passage': ['Không qua cổng: hủy lượt', 'Did not pass: scan cancelled'],
+  'tailgate': ['Qua cổng không có lượt hợp lệ', 'Passed with no valid scan'],
 } as const satisfies Record<Reason | 'override', readonly [string, string]>;

@@ -164,6 +164,7 @@ export class GpiodDriver implements GpioDriver {
   private readonly lines: HeldLine[] = [];
   private readonly monitors: ChildProcess[] = [];
   private readonly reported = new Set<string>();
+  private readonly names = new Map<number, string>();
 
   constructor(private readonly opts: GpiodOptions = {}) {
     if (!hasChardev(opts.dev)) throw new Error(`no /dev/gpiochip* on this kernel: the GPIO character device is missing; use gpio.driver "onoff" (sysfs) or "sim"`);
@@ -178,6 +179,11 @@ export class GpiodDriver implements GpioDriver {
   describe(): string {
     const how = this.tools.interactive ? 'gpioset held running, interactive' : 'gpioset held running, restarted on change';
     return `gpiod (libgpiod v${this.tools.version}, ${how}), ${this.chip.name} [${this.chip.label}]`;
+  }
+
+  /** What a pin is for ('button', 'passage'), for the messages about it. */
+  label(pin: number, name: string): void {
+    this.names.set(pin, name);
   }
 
   /** A holder that failed: logged once per distinct message, as lamps and relay are no longer driven. */
@@ -216,8 +222,10 @@ export class GpiodDriver implements GpioDriver {
         if (pressed && now - last >= debounceMs) { last = now; onPress(); }
       }
     });
-    p.on('error', (e) => this.report(`cannot start ${this.gpiomon} for the button on line ${offset} (${e.message}): sudo apt-get install gpiod`));
-    p.on('exit', (code, signal) => { if (signal !== 'SIGTERM') this.report(`${this.gpiomon} watching the button on line ${offset} ended (${signal ?? `exit ${code}`}): the override button does nothing until the kiosk restarts`); });
+    // the officer's button, or the gate's passage sensor (gate.passage)
+    const what = this.names.get(bcm) === 'passage' ? 'the passage sensor' : 'the button';
+    p.on('error', (e) => this.report(`cannot start ${this.gpiomon} for ${what} on line ${offset} (${e.message}): sudo apt-get install gpiod`));
+    p.on('exit', (code, signal) => { if (signal !== 'SIGTERM') this.report(`${this.gpiomon} watching ${what} on line ${offset} ended (${signal ?? `exit ${code}`}): ${what === 'the button' ? 'the override button does nothing' : 'passages are not seen (greens are annulled, tailgating goes unnoticed)'} until the kiosk restarts`); });
     return { read: () => pressed };
   }
 

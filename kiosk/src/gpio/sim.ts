@@ -10,11 +10,14 @@ export class SimGpio implements GpioDriver {
   readonly name = 'sim';
   readonly timeline: PinChange[] = [];
   private readonly levels = new Map<number, 0 | 1>();
-  private readonly inputs = new Map<number, { activeLow: boolean; debounceMs: number; onPress: () => void; last: number }>();
+  private readonly inputs = new Map<number, { activeLow: boolean; debounceMs: number; onPress: () => void; last: number; level: 0 | 1 }>();
   private readonly names = new Map<number, string>();
 
-  /** recordEveryWrite: note writes that do not change the level too (a re-triggered relay pulse), for benchmarks. */
-  constructor(private readonly timelineFile?: string, private readonly recordEveryWrite = false) {}
+  /**
+   * recordEveryWrite: note writes that do not change the level too (a re-triggered relay pulse), for benchmarks.
+   * now: the clock inputs are debounced by (tests give one they move by hand).
+   */
+  constructor(private readonly timelineFile?: string, private readonly recordEveryWrite = false, private readonly now: () => number = () => performance.now()) {}
 
   describe(): string {
     return `sim${this.timelineFile ? `, timeline in ${this.timelineFile}` : ''}`;
@@ -38,19 +41,37 @@ export class SimGpio implements GpioDriver {
   }
 
   input(bcm: number, activeLow: boolean, debounceMs: number, onPress: () => void): InputPin {
-    this.inputs.set(bcm, { activeLow, debounceMs, onPress, last: -Infinity });
-    return { read: () => false };
+    // the line rests inactive (the pull towards it that a real driver asks for)
+    const i = { activeLow, debounceMs, onPress, last: -Infinity, level: (activeLow ? 1 : 0) as 0 | 1 };
+    this.inputs.set(bcm, i);
+    return { read: () => (i.level === 1) !== i.activeLow };
   }
 
-  /** Simulates the officer pressing the button; presses inside the debounce window are bounces. */
-  press(bcm: number): boolean {
+  /**
+   * Sets an input's physical level, as a wire would. A change to the active level is a press, unless it comes
+   * within debounceMs of the last press (a bounce, as the real drivers debounce). Returns whether it was a press.
+   */
+  drive(bcm: number, level: 0 | 1): boolean {
     const i = this.inputs.get(bcm);
     if (!i) throw new Error(`no input on BCM ${bcm}`);
-    const now = performance.now();
+    if (i.level === level) return false;
+    i.level = level;
+    if ((level === 1) === i.activeLow) return false;
+    const now = this.now();
     if (now - i.last < i.debounceMs) return false;
     i.last = now;
     i.onPress();
     return true;
+  }
+
+  /** Simulates a press and release (the officer's button, someone passing the sensor); a bounce returns false. */
+  press(bcm: number): boolean {
+    const i = this.inputs.get(bcm);
+    if (!i) throw new Error(`no input on BCM ${bcm}`);
+    const on: 0 | 1 = i.activeLow ? 0 : 1;
+    const pressed = this.drive(bcm, on);
+    this.drive(bcm, on === 1 ? 0 : 1);
+    return pressed;
   }
 
   /** Notes which scan the next pin changes answer (tests match signals to journaled scans). */
