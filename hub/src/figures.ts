@@ -282,3 +282,65 @@ export function reportCsv(r: DayReport): string {
   const lines = [head, ...r.checkpoints.map((c) => row(c.id, c.area, c.province, c)), row('ALL', 'VN', 'VN', r.nationwide)];
   return lines.map((l) => l.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',')).join('\n') + '\n';
 }
+
+/** One officer's work at one checkpoint over a day or range, from the `f:` counters. */
+export interface OfficerAtCheckpoint { officer: string; checkpoint: string; area: string; province: string; scans: number; green: number; red: number; overrides: number; passRateText: string }
+
+export interface OfficersReport {
+  day: string;
+  timeZone: string;
+  /** each officer over every checkpoint they worked, most scans first */
+  officers: Array<{ officer: string; checkpoints: string[]; scans: number; green: number; red: number; overrides: number; passRateText: string }>;
+  /** officer × checkpoint, in officer then checkpoint order */
+  rows: OfficerAtCheckpoint[];
+  /** scans and overrides made with nobody signed in (older kiosks, booths without officer cards) */
+  noOfficer: number;
+}
+
+const OFFICER_KEY = /^f:([A-Za-z0-9._-]{1,32}):(green|red|override)$/;
+
+/** The figures grouped by the officer on duty (issue 13): staff codes, never citizens, so no small-count hiding. */
+export function officersFrom(rows: CounterRow[], from: string, to: string, timeZone: string, areaOf: (checkpoint: string) => string | undefined): OfficersReport {
+  const at = new Map<string, OfficerAtCheckpoint>();
+  let all = 0, withOfficer = 0;
+  for (const r of rows) {
+    if (r.key === 'scans' || r.key === 'overrides') { all += r.n; continue; }
+    const m = OFFICER_KEY.exec(r.key);
+    if (!m) continue;
+    withOfficer += r.n;
+    const id = `${m[1]}\u0000${r.checkpoint}`;
+    let e = at.get(id);
+    if (!e) {
+      const area = areaOf(r.checkpoint) ?? 'VN';
+      at.set(id, (e = { officer: m[1], checkpoint: r.checkpoint, area, province: area === 'VN' ? 'VN' : area.slice(0, 2), scans: 0, green: 0, red: 0, overrides: 0, passRateText: '' }));
+    }
+    if (m[2] === 'override') e.overrides += r.n;
+    else { e[m[2] as 'green' | 'red'] += r.n; e.scans += r.n; }
+  }
+  const per = new Map<string, OfficersReport['officers'][number]>();
+  for (const e of at.values()) {
+    e.passRateText = passRateText(e.green, e.scans);
+    let o = per.get(e.officer);
+    if (!o) per.set(e.officer, (o = { officer: e.officer, checkpoints: [], scans: 0, green: 0, red: 0, overrides: 0, passRateText: '' }));
+    o.checkpoints.push(e.checkpoint);
+    o.scans += e.scans; o.green += e.green; o.red += e.red; o.overrides += e.overrides;
+  }
+  for (const o of per.values()) { o.passRateText = passRateText(o.green, o.scans); o.checkpoints.sort(); }
+  return {
+    day: from === to ? from : `${from}..${to}`, timeZone,
+    officers: [...per.values()].sort((a, b) => b.scans + b.overrides - (a.scans + a.overrides) || a.officer.localeCompare(b.officer)),
+    rows: [...at.values()].sort((a, b) => a.officer.localeCompare(b.officer) || a.checkpoint.localeCompare(b.checkpoint)),
+    noOfficer: Math.max(0, all - withOfficer),
+  };
+}
+
+/** Officers as CSV: one row per officer and checkpoint, then one per officer over all checkpoints (checkpoint ALL). */
+export function officersCsv(r: OfficersReport): string {
+  const head = ['day', 'officer', 'checkpoint', 'area', 'province', 'scans', 'green', 'red', 'pass_rate', 'overrides'];
+  const rate = (g: number, n: number) => (n ? ((g / n) * 100).toFixed(2) : '');
+  // a staff code may begin with "-": a spreadsheet would take "-12-3" for a formula
+  const text = (v: string) => (/^[-=+@]/.test(v) ? `'${v}` : v);
+  const lines = [head, ...r.rows.map((x) => [r.day, text(x.officer), x.checkpoint, x.area, x.province, x.scans, x.green, x.red, rate(x.green, x.scans), x.overrides]),
+    ...r.officers.map((o) => [r.day, text(o.officer), 'ALL', '', '', o.scans, o.green, o.red, rate(o.green, o.scans), o.overrides])];
+  return lines.map((l) => l.join(',')).join('\n') + '\n';
+}

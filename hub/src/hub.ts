@@ -15,7 +15,7 @@ import { Dynsec } from './dynsec.js';
 import { Ingest } from './ingest.js';
 import { CloneWatch } from './clones.js';
 import { Payouts } from './payouts.js';
-import { movementFrom, reportFrom } from './figures.js';
+import { movementFrom, officersFrom, reportFrom } from './figures.js';
 import { HubHttp, fleetOf, type HubView } from './http/server.js';
 import { openStore, type HubProcessRow, type HubStore, type KioskStatusRow } from './store/port.js';
 import { importFileStore } from './store/import-files.js';
@@ -198,6 +198,7 @@ export class Hub {
       report: async (from, to) => reportFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
       totals: (day) => this.store.totals(day, ['scans', 'green', 'red']),
       health: (from, to) => this.store.healthFigures(from, to),
+      officers: async (from, to) => officersFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
       movement: async (from, to) => movementFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
       fleet: () => fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds),
       processes: () => this.processes,

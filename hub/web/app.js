@@ -15,7 +15,8 @@ const T = {
     district: 'quận/huyện', ward: 'phường/xã', noHealth: 'Chưa nhập danh sách F0–F3 có địa bàn.',
     movementTitle: 'Di biến động dân cư: nơi đi → tỉnh của chốt', topFlows: 'Luồng đông nhất', origin: 'Nơi đi', destination: 'Tỉnh của chốt', travellers: 'Lượt qua chốt',
     vnUnknown: 'Việt Nam (không rõ tỉnh)', otherOrigins: 'nơi khác', noOrigin: (n) => `${n} lượt quét không rõ nơi đi (máy ở chốt đời cũ, hoặc mã không xác thực được).`, noMovement: 'Chưa có lượt quét nào ghi nơi đi trong kỳ này.',
-    matrixCorner: 'Nơi đi ↓ · tỉnh của chốt →', redOf: (n) => `từ chối ${n}` },
+    matrixCorner: 'Nơi đi ↓ · tỉnh của chốt →', redOf: (n) => `từ chối ${n}`,
+    officersTitle: 'Theo cán bộ trực', officer: 'Cán bộ', noOfficers: 'Chưa có cán bộ nào đăng nhập ở chốt trong kỳ này.', noOfficer: (n) => `${n} lượt quét khi không có cán bộ đăng nhập.` },
   en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
@@ -30,7 +31,8 @@ const T = {
     district: 'district', ward: 'ward', noHealth: 'No F0–F3 list with areas has been imported yet.',
     movementTitle: 'Movement: origin → province of the checkpoint', topFlows: 'Largest flows', origin: 'From', destination: 'Checkpoint province', travellers: 'Travellers',
     vnUnknown: 'Viet Nam (province not known)', otherOrigins: 'elsewhere', noOrigin: (n) => `${n} scans with no origin (older kiosks, or codes that did not verify).`, noMovement: 'No scan with an origin in this period yet.',
-    matrixCorner: 'From ↓ · checkpoint province →', redOf: (n) => `refused ${n}` },
+    matrixCorner: 'From ↓ · checkpoint province →', redOf: (n) => `refused ${n}`,
+    officersTitle: 'By officer on duty', officer: 'Officer', noOfficers: 'No officer signed in at any booth in this period.', noOfficer: (n) => `${n} scans with nobody signed in.` },
 };
 let lang = localStorage.getItem('chot-lang') || 'vi';
 const $ = (s) => document.querySelector(s);
@@ -169,7 +171,7 @@ async function refresh() {
       renderFigures(r);
       setCounters((todayOnly ? r : d).nationwide, today);
       // the areas and the movement of the same range, after the counters (they never hold up the live figures)
-      await Promise.all([loadHealth().catch(() => {}), loadMovement().catch(() => {})]);
+      await Promise.all([loadHealth().catch(() => {}), loadMovement().catch(() => {}), loadOfficers().catch(() => {})]);
     } while (again);
   })().finally(() => { loading = null; });
   return loading;
@@ -282,6 +284,28 @@ function renderMovement() {
   const fb = $('#movement-flows tbody'); fb.replaceChildren();
   for (const f of m.flows.slice(0, 15)) fb.append(row('movement-flows', [originName(f.origin), provinceName(f.province), shownNum(f.travellers), shownNum(f.green), shownNum(f.red)], { origin: f.origin, province: f.province }));
   $('#movement-note').textContent = `${origins.length ? '' : t('noMovement')} ${m.noOrigin ? t('noOrigin')(fmt(m.noOrigin)) : ''} ${t('small')(m.minCount)}`.trim();
+}
+
+// ---- by officer on duty: each officer's scans, per checkpoint they worked ---------------------------------------
+let officers = null;
+
+async function loadOfficers() {
+  const q = `from=${range.from}&to=${range.to}`;
+  $('#officers-csv').href = `/api/officers.csv?${q}`;
+  officers = await api(`/api/officers?${q}`);
+  renderOfficers();
+}
+
+function renderOfficers() {
+  const r = officers;
+  if (!r) return;
+  $('#officers-meta').textContent = `(${r.day})`;
+  const body = $('#officers tbody'); body.replaceChildren();
+  for (const o of r.officers) {
+    body.append(row('officers', [o.officer, o.checkpoints.join(', '), fmt(o.scans), fmt(o.green), fmt(o.red), o.passRateText, fmt(o.overrides)], { officer: o.officer }));
+  }
+  $('#officers').hidden = !r.officers.length;
+  $('#officers-note').textContent = `${r.officers.length ? '' : t('noOfficers')} ${r.noOfficer ? t('noOfficer')(fmt(r.noOfficer)) : ''}`.trim();
 }
 
 // ---- the hourly chart: bars with a value axis, drawn at the box's real width (text is never stretched) -------
@@ -429,7 +453,7 @@ $('#range').addEventListener('submit', (e) => {
   refresh().catch(() => {});
 });
 $('#logout').addEventListener('click', async () => { await fetch('/logout', { method: 'POST' }); if (live) { live.close(); live = null; } showLogin(); });
-$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { if (report) renderFigures(report); renderHealth(); renderMovement(); loadFleet().catch(() => {}); } });
+$('#lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('chot-lang', lang); applyLang(); if (!$('#app').hidden) { if (report) renderFigures(report); renderHealth(); renderMovement(); renderOfficers(); loadFleet().catch(() => {}); } });
 
 applyLang();
 showApp().catch(() => showLogin());

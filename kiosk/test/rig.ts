@@ -159,15 +159,15 @@ export function addDevice(w: World, id: string, area = '79/26734'): string {
 export const openedDatabases: unknown[] = [];
 
 /** Every scan the hub stored, read from its SQLite store (the hub may be running: WAL lets a reader in). */
-export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean; origin: string | null }> {
+export function hubScans(dataDir: string): Array<{ id: string; k: string; verdict: string; reason: string; at: number; day: string; clockSynced: boolean; origin: string | null; officer: string | null }> {
   const path = join(dataDir, 'hub.db');
   if (!existsSync(path)) return [];
   const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
   openedDatabases.push(db);
   try {
-    const stmt = db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin FROM scans');
+    const stmt = db.prepare('SELECT kiosk AS k, id, verdict, reason, at, day, synced, origin, officer FROM scans');
     openedDatabases.push(stmt); // statements too: their destructor is the one that aborted Node 24
-    return (stmt.all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null }>)
+    return (stmt.all() as Array<{ k: string; id: string; verdict: string; reason: string; at: number; day: string; synced: number; origin: string | null; officer: string | null }>)
       .map(({ synced, ...s }) => ({ ...s, clockSynced: !!synced }));
   } catch (e) {
     if (/no such table/.test((e as Error).message)) return [];

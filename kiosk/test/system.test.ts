@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   addDevice, chot, finalPins, killAll, freePort, hubScans, kioskConfig, makeWorld, pty, readTimeline, signalled, sleep, start, startHub, stop, waitFor,
@@ -84,6 +85,8 @@ test('broker down during the whole burst, then back: every scan delivered, none 
   await waitFor('a few reconnect attempts', () => (kiosk.log().match(/retrying in/g) ?? []).length >= 3, 10_000);
   const delays = [...kiosk.log().matchAll(/retrying in ([\d.]+) s/g)].map((m) => Number(m[1]));
   assert.ok(delays.every((d) => d >= 0.2 && d <= 1.0), `backoff within [0.2, 1.0] s: ${delays.join(', ')}`);
+  // the hub's trust list also holds the police key that signs officers' cards (for the sign-in at the end)
+  copyFileSync(join(w.dir, 'hub', 'lists', 'trust-officers.cose'), join(w.dir, 'hub', 'lists', 'trust.cose'));
   const hub = await startHub(w, hubPort);
   const sig = signalled(readTimeline(k.timeline));
   await waitFor('the backlog at the hub', () => { const s = hubScans(hub.dataDir); return s.length >= sig.length ? s : undefined; }, 30_000, 100);
@@ -94,6 +97,13 @@ test('broker down during the whole burst, then back: every scan delivered, none 
   await waitFor('the lists', () => kiosk.log().includes('now holding trust list version 1'), 10_000);
   await port.write(`${w.pass().text}\r`);
   await waitFor('a green verdict after the outage', () => hubScans(hub.dataDir).some((s) => s.verdict === 'green'), 10_000);
+  assert.ok(hubScans(hub.dataDir).every((s) => s.officer === null), 'nobody signed in yet');
+  // an officer signs in with their card: the next scans reach the hub with the officer on duty, for its figures
+  await port.write(`${w.officer({ code: 'CA79-00007' }).text}\r`);
+  await waitFor('the officer signed in', () => kiosk.log().includes('officer: signed in'), 10_000);
+  await port.write(`${w.pass().text}\r`);
+  await waitFor('a scan with the officer at the hub', () => hubScans(hub.dataDir).some((s) => s.officer === 'CA79-00007'), 10_000);
+  assert.not.ok(kiosk.log().includes('CA79-00007'), 'the officer\'s code stays out of the kiosk log');
   await stop(kiosk);
   await stop(hub.proc);
   await port.close();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import { REASON_WORDS, RELEASE_VERSION_RE, localDay, provinceNames, type UpdateStatus } from '../../../protocol/src/index.js';
 import type { ReleasesView } from '../releases.js';
-import { movementCsv, movementView, passRateText, reportCsv, type DayReport, type MovementReport } from '../figures.js';
+import { movementCsv, movementView, officersCsv, passRateText, reportCsv, type DayReport, type MovementReport, type OfficersReport } from '../figures.js';
 import { healthCsv, healthView, type HealthFigures } from '../health.js';
 import type { HubConfig } from '../config.js';
 import type { Principal } from '../credentials.js';
@@ -31,6 +31,8 @@ export interface HubView {
   health(from: string, to: string): Promise<HealthFigures>;
   /** travellers by origin → checkpoint over from..to (figures.ts movementFrom) */
   movement(from: string, to: string): Promise<MovementReport>;
+  /** the figures grouped by the officer on duty over from..to (figures.ts officersFrom) */
+  officers(from: string, to: string): Promise<OfficersReport>;
   fleet(): FleetEntry[];
   /** suspected clones, newest first; an operator's decision on one */
   alerts(): Promise<AlertRow[]>;
@@ -51,6 +53,14 @@ export interface HubView {
 
 const WEB = new URL('../../../../hub/web/', import.meta.url).pathname;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The days a figures request asks for (`day`, or `from` and `to`; today by default), or what is wrong with them. */
+function dayRange(url: URL, today: string): { from: string; to: string } | string {
+  const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
+  const to = url.searchParams.get('to') ?? from;
+  if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from.slice(0, 20)} to=${to.slice(0, 20)}`;
+  return { from, to };
+}
 const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
 const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
@@ -232,18 +242,27 @@ export class HubHttp {
       return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone, store: this.hub.store(), reasons: REASON_WORDS, provinces });
     }
     if (req.method === 'GET' && (path === '/api/figures' || path === '/api/export.csv')) {
-      const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
-      const to = url.searchParams.get('to') ?? from;
-      if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return this.json(res, 400, { error: `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from.slice(0, 20)} to=${to.slice(0, 20)}` });
+      const days = dayRange(url, today);
+      if (typeof days === 'string') return this.json(res, 400, { error: days });
+      const { from, to } = days;
       let report: DayReport;
       try { report = await this.hub.report(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
       if (path === '/api/figures') return this.json(res, 200, report);
       return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
     }
+    if (req.method === 'GET' && (path === '/api/officers' || path === '/api/officers.csv')) {
+      const days = dayRange(url, today);
+      if (typeof days === 'string') return this.json(res, 400, { error: days });
+      const { from, to } = days;
+      let r: OfficersReport;
+      try { r = await this.hub.officers(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
+      if (path === '/api/officers') return this.json(res, 200, r);
+      return this.send(res, 200, 'text/csv; charset=utf-8', officersCsv(r), { 'Content-Disposition': `attachment; filename="chot-officers-${from}${to !== from ? `_${to}` : ''}.csv"` });
+    }
     if (req.method === 'GET' && (path === '/api/areas' || path === '/api/areas.csv' || path === '/api/movement' || path === '/api/movement.csv')) {
-      const from = url.searchParams.get('from') ?? url.searchParams.get('day') ?? today;
-      const to = url.searchParams.get('to') ?? from;
-      if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return this.json(res, 400, { error: `day/from/to must be YYYY-MM-DD with from ≤ to, got from=${from.slice(0, 20)} to=${to.slice(0, 20)}` });
+      const days = dayRange(url, today);
+      if (typeof days === 'string') return this.json(res, 400, { error: days });
+      const { from, to } = days;
       const province = url.searchParams.get('province') ?? undefined;
       if (province !== undefined && !/^\d{2}$/.test(province)) return this.json(res, 400, { error: `province must be a 2-digit code, got ${JSON.stringify(province.slice(0, 20))}` });
       const label = from === to ? from : `${from}..${to}`;
