@@ -63,6 +63,8 @@ export interface Enrolment {
 }
 
 export const ENROLLED_FILE = 'enrolled.json';
+/** The enrolment file's format (its `v`), the one this version writes and the newest it reads. */
+export const ENROLMENT_FORMAT = 1;
 export const SECRET_FILE = 'hub.secret';
 const DEFAULT_STATE_DIR = (schema as { properties: { stateDir: { default: string } } }).properties.stateDir.default;
 
@@ -92,6 +94,12 @@ function readJson(path: string, what: string): unknown {
 function checkEnrolment(doc: unknown, path: string): Enrolment {
   const bad = (what: string) => new ConfigError(`${path}: ${what}; delete it and enrol again (chot kiosk enrol, or scan the enrolment code)`);
   const d = doc as Partial<Enrolment> | null;
+  // `v` is the file's format: a newer one (a newer version enrolled, then was rolled back) is neither read nor to be
+  // deleted, since enrolling again needs a new code from the hub
+  const v = (d as { v?: unknown } | null)?.v;
+  if (typeof v === 'number' && Number.isInteger(v) && v > ENROLMENT_FORMAT) {
+    throw new ConfigError(`${path} is enrolment format ${v}, which this version of chot does not read (it reads format ${ENROLMENT_FORMAT}): left as it is; run the version that wrote it again (chot release rollout), or move it away and enrol again (chot kiosk enrol)`);
+  }
   if (!d || typeof d !== 'object' || Array.isArray(d) || d.v !== 1) throw bad('not an enrolment (v 1)');
   const k = d.kiosk, h = d.hub;
   if (!k || typeof k.id !== 'string' || typeof k.area !== 'string' || (k.timeZone !== undefined && typeof k.timeZone !== 'string')) throw bad('kiosk.id and kiosk.area must be strings');

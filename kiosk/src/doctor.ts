@@ -229,6 +229,7 @@ function journalCheck(c: KioskConfig): Check {
   if (denied) return fail('journal', `${denied}: how many scans wait for the hub is unknown here`, AS_KIOSK_USER);
   const j = Journal.inspect(join(c.stateDir, 'journal'));
   const text = `${j.pending} scans waiting for the hub, ${j.segments} segments, ${(j.bytes / 1e6).toFixed(1)} MB`;
+  if (j.otherFormat.length) return fail('journal', `${text}; ${j.otherFormat.length} more segment(s) in a format this version does not read (${j.otherFormat.slice(0, 3).join(', ')}): a newer version wrote them; their scans wait, unsent, on disk`, 'run a version that reads them again (chot release rollout); do not delete them');
   if (j.damaged) return warn('journal', `${text}; ${j.damaged} segment(s) end in a torn record (cut off at the next start)`, 'nothing to do: a power cut mid-write; the kiosk drops the torn record on start-up');
   if (j.bytes > 0.8 * c.journal.maxBytes) return fail('journal', `${text}: near the cap of ${(c.journal.maxBytes / 1e6).toFixed(0)} MB; the oldest unconfirmed scans will be dropped`, 'restore the link to the hub (check "hub" above)');
   return pass('journal', text);

@@ -8,6 +8,13 @@
 // Record frame: magic 0xC7 | type (1 scan, 2 ack) | u32 length | u32 CRC-32 of type+payload | JSON payload.
 // A torn last record (power cut mid-write) fails its length or CRC check and is cut off at start-up;
 // everything before it stays.
+//
+// Format versions: a segment's name states its format. seg-NNNNNNNN.log is format 1, the frames above (every
+// version before format versions wrote it, and this one still does); a later, incompatible format writes
+// seg-NNNNNNNN.fK.log. Every version, back to those that knew no versions, matches only the names it reads, so a
+// segment in a newer format is never replayed as damaged, cut or deleted: after a roll-back it is kept untouched,
+// its scans unsent and unconfirmed, until a version that reads it runs again. A compatible change (a new field in
+// a scan's JSON) keeps format 1: the version rolled back to must go on reading what the newer one wrote.
 import { chmodSync, closeSync, fchmodSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScanRecord } from '../../../protocol/src/index.js';
@@ -19,6 +26,16 @@ const T_SCAN = 1;
 const T_ACK = 2;
 const HEADER = 10;
 const MAX_RECORD = 64 * 1024;
+/** The segment format this version writes and reads (the newest it reads; none older exists). */
+export const JOURNAL_FORMAT = 1;
+/** seg-NNNNNNNN.log (format 1) or seg-NNNNNNNN.fK.log (format K, from a later version). */
+const SEGMENT_NAME = /^seg-(\d{8})(?:\.f(\d+))?\.log$/;
+
+/** A segment file's number and format, from its name; undefined for a file that is not a segment. */
+function segmentName(f: string): { no: number; format: number; plain: boolean } | undefined {
+  const m = SEGMENT_NAME.exec(f);
+  return m ? { no: Number(m[1]), format: m[2] === undefined ? 1 : Number(m[2]), plain: m[2] === undefined } : undefined;
+}
 
 export interface JournalOptions {
   /** Longest a written record waits for fdatasync, ms (default 50). */
@@ -41,6 +58,8 @@ export interface JournalStats {
   fsyncs: number;
   tornRecordsDropped: number;
   unconfirmedDropped: number;
+  /** segments in a format this version does not read (a newer version's, after a roll-back): kept untouched */
+  otherFormatSegments: number;
   lastId?: string;
 }
 
@@ -57,7 +76,7 @@ export class Journal {
   private readonly segmentBytes: number;
   private readonly maxBytes: number;
   private readonly log: Log;
-  readonly stats: JournalStats = { segments: 0, bytes: 0, pending: 0, appended: 0, fsyncs: 0, tornRecordsDropped: 0, unconfirmedDropped: 0 };
+  readonly stats: JournalStats = { segments: 0, bytes: 0, pending: 0, appended: 0, fsyncs: 0, tornRecordsDropped: 0, unconfirmedDropped: 0, otherFormatSegments: 0 };
 
   private constructor(readonly dir: string, opts: JournalOptions) {
     this.commitMs = opts.commitMs ?? 50;
@@ -67,10 +86,12 @@ export class Journal {
   }
 
   /** Counts what a journal holds without changing it (chot doctor, while the kiosk may be writing to it). */
-  static inspect(dir: string): { segments: number; bytes: number; pending: number; damaged: number } {
-    const out = { segments: 0, bytes: 0, pending: 0, damaged: 0 };
+  static inspect(dir: string): { segments: number; bytes: number; pending: number; damaged: number; otherFormat: string[] } {
+    const out = { segments: 0, bytes: 0, pending: 0, damaged: 0, otherFormat: [] as string[] };
     let files: string[] = [];
-    try { files = readdirSync(dir).filter((f) => /^seg-\d{8}\.log$/.test(f)).sort(); } catch { return out; }
+    try { files = readdirSync(dir).filter((f) => segmentName(f)).sort(); } catch { return out; }
+    out.otherFormat = files.filter((f) => !segmentName(f)!.plain);
+    files = files.filter((f) => segmentName(f)!.plain);
     const pending = new Set<string>();
     for (const f of files) {
       const buf = readFileSync(join(dir, f));
@@ -96,11 +117,25 @@ export class Journal {
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     chmodSync(dir, 0o750);
     const j = new Journal(dir, opts);
-    const nos = readdirSync(dir).map((f) => /^seg-(\d{8})\.log$/.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const names = readdirSync(dir).sort().flatMap((f) => { const n = segmentName(f); return n ? [{ ...n, file: f }] : []; });
+    const nos = names.filter((n) => n.plain).map((n) => n.no).sort((a, b) => a - b);
+    const other = names.filter((n) => !n.plain);
+    j.stats.otherFormatSegments = other.length;
+    if (other.length) j.reportOtherFormats(other);
     nos.forEach((no, i) => j.replay(no, i === nos.length - 1));
-    j.openActive(nos.length ? nos[nos.length - 1] : 1);
+    // new records go after every segment, whatever its format, so the order on disk stays the order of the scans
+    const highest = Math.max(0, ...names.map((n) => n.no));
+    j.openActive(nos.length && nos[nos.length - 1] === highest ? highest : highest + 1);
     j.collect();
     return j;
+  }
+
+  /** One line for the segments this version cannot read: what they are, that they are kept, and what to do. */
+  private reportOtherFormats(other: Array<{ format: number; file: string }>): void {
+    const formats = [...new Set(other.map((n) => n.format))].sort((a, b) => a - b);
+    const files = other.map((n) => n.file);
+    const shown = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+    this.log(`journal: ${other.length} segment(s) in ${this.dir} are in format ${formats.join(', ')} (${shown}), which this version of chot does not read (it reads format ${JOURNAL_FORMAT}): kept untouched, their scans unsent and unconfirmed; run a version that reads format ${formats.at(-1)} again (chot release rollout) to send them, and do not delete them`, 'error');
   }
 
   private path(no: number): string {

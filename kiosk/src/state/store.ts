@@ -1,7 +1,11 @@
 // The kiosk's small state in lowdb (through DurableJsonFile): which trust and status lists it holds and when
 // they arrived, the last config from the hub, the clock it last saw. The lists themselves are binary files
 // beside it (a 1,000,000-entry status list is 8.5 MB: no place for JSON).
-import { Low } from 'lowdb';
+//
+// state.json states its format (`format`; a file without one is format 1, as every version before format versions
+// wrote it). A file in a newer format (a newer version's, after a roll-back) is left as it is: this version keeps its
+// state in memory instead and says so. The list files are the hub's signed bytes, in the protocol's own format.
+import { Low, Memory, type Adapter } from 'lowdb';
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -12,7 +16,12 @@ import {
 import { DurableJsonFile, writeDurable } from '../../../lib/durable-file.js';
 import type { Log } from '../../../lib/log.js';
 
+/** The format of state.json this version writes; it reads this one and older ones. */
+export const STATE_FORMAT = 1;
+
 export interface KioskState {
+  /** absent in files from before format versions: 1 */
+  format?: number;
   trust?: { version: number; receivedAt: number };
   status?: { version: number; receivedAt: number };
   hubConfig?: KioskConfigMessage;
@@ -26,15 +35,24 @@ export class StateStore {
   trust: TrustList = { version: 0, issuedAt: 0, entries: [], byKid: new Map() };
   status: StatusList = emptyStatusList();
 
-  private constructor(private readonly dir: string, private readonly root: KeyObject) {
-    this.db = new Low<KioskState>(new DurableJsonFile<KioskState>(join(dir, 'state.json')), {});
+  private constructor(private readonly dir: string, private readonly root: KeyObject, adapter: Adapter<KioskState>) {
+    this.db = new Low<KioskState>(adapter, {});
   }
 
   /** Loads the state and the lists held; a damaged list file is refused and logged, the kiosk goes on. */
   static async open(dir: string, root: KeyObject, log: Log): Promise<StateStore> {
     mkdirSync(dir, { recursive: true, mode: 0o750 });
-    const s = new StateStore(dir, root);
+    const path = join(dir, 'state.json');
+    const file = new DurableJsonFile<KioskState>(path);
+    const format = (await file.read())?.format ?? 1;
+    const readable = Number.isInteger(format) && format >= 1 && format <= STATE_FORMAT;
+    if (!readable) {
+      log(`state: ${path} is in format ${JSON.stringify(format)}, which this version of chot does not read (it reads format ${STATE_FORMAT}): left as it is; the list arrival times and the hub's config are kept in memory until a version that reads it runs again (chot release rollout), or move the file away to start this one afresh`, 'warn');
+    }
+    const s = new StateStore(dir, root, readable ? file : new Memory<KioskState>());
     await s.db.read();
+    // written with the next change; a version without format versions keeps the field (lowdb writes the whole object)
+    s.db.data.format = STATE_FORMAT;
     for (const [file, load] of [['trust.cose', (b: Uint8Array) => { s.trust = openTrustList(b, root); }], ['status.cose', (b: Uint8Array) => { s.status = openStatusList(b, root); }]] as const) {
       const p = join(dir, file);
       if (!existsSync(p)) continue;

@@ -77,10 +77,15 @@ export class Updater {
   private started = false;
   private early: Uint8Array | null = null;
   private refused: Uint8Array | null = null;
+  /** state.json is a newer version's: the agent's state is kept in memory, the file left as it is */
+  private readonly frozen: boolean = false;
 
   constructor(private readonly o: UpdaterOptions) {
     let s: AgentState | undefined;
-    try { s = readJsonFile<AgentState>(this.file('state.json')); } catch (e) { o.log(`update: ${(e as Error).message}`, 'warn'); }
+    try { s = readJsonFile<AgentState>(this.file('state.json')); } catch (e) {
+      o.log(`update: ${(e as Error).message}`, 'warn');
+      this.frozen = e instanceof UpdateFormatError && e.newer;
+    }
     this.state = s ?? { format: 1, seq: 0, failed: {} };
     if (this.state.last) this.status_ = this.state.last;
   }
@@ -90,6 +95,7 @@ export class Updater {
   }
 
   private save(): void {
+    if (this.frozen) return;
     writeJsonFile(this.file('state.json'), { seq: this.state.seq, failed: this.state.failed, last: this.status_ });
   }
 
@@ -306,6 +312,10 @@ export class Updater {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
     const to = r.release.version, from = this.o.running.version;
+    try { readSwitch(this.o.stateDir); } catch (e) {
+      // a switch journal this version cannot read is not written over: the guard of the version that wrote it needs it
+      if (e instanceof UpdateFormatError && e.newer) { this.set({ state: 'failed', target: to, seq: r.seq, reason: e.message.slice(0, 300) }, 'warn'); return; }
+    }
     writeSwitch(this.o.stateDir, { format: 1, phase: 'switching', from, to, at: Date.now(), starts: 0, failures: [] });
     link(this.o.settings.dir, 'current', to);
     this.set({ state: 'switching', target: to, seq: r.seq });

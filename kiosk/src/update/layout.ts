@@ -36,7 +36,10 @@ export interface SwitchJournal {
   reported?: boolean;
 }
 
-export class UpdateFormatError extends Error {}
+export class UpdateFormatError extends Error {
+  /** newer: the file is in a format a later version wrote; it must be left as it is, not written over */
+  constructor(message: string, readonly newer = false) { super(message); }
+}
 
 export const updateDir = (stateDir: string) => join(stateDir, 'update');
 const switchFile = (stateDir: string) => join(updateDir(stateDir), 'switch.json');
@@ -48,7 +51,7 @@ export function readJsonFile<T extends { format: number }>(path: string): T | un
     throw new UpdateFormatError(`${path} is not JSON (${(e as Error).message}): delete it to start the update state afresh`);
   }
   if (!doc || typeof doc !== 'object' || !Number.isInteger(doc.format)) throw new UpdateFormatError(`${path} has no format version: delete it to start the update state afresh`);
-  if (doc.format > UPDATE_FORMAT) throw new UpdateFormatError(`${path} is format ${doc.format}, newer than this version reads (${UPDATE_FORMAT}): left as it is`);
+  if (doc.format > UPDATE_FORMAT) throw new UpdateFormatError(`${path} is format ${doc.format}, newer than this version reads (${UPDATE_FORMAT}): left as it is until a version that reads it runs again (chot release rollout)`, true);
   return doc;
 }
 
