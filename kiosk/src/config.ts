@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DEFAULT_SIGNAL, type SignalConfig } from './gpio/signal.js';
+import type { PassageConfig } from './passage-watch.js';
 import { formatSchemaError } from '../../protocol/src/index.js';
 
 export interface KioskConfig {
@@ -20,6 +21,8 @@ export interface KioskConfig {
   hub: { web?: string; url?: string; urls?: string[]; username?: string; password?: string; passwordFile?: string; ca?: string; backoffMinMs: number; backoffMaxMs: number; backlogPerSecond: number; batchMax: number; ackTimeoutMs: number; heartbeatSeconds: number };
   scanner: { type: 'serial' | 'hid' | 'camera' | 'sim' | 'none'; path: string; baudRate: number; maxLength: number; camera: 'ffmpeg' | 'rpicam'; width: number; height: number; fps: number };
   gpio: { driver: 'auto' | 'gpiod' | 'onoff' | 'sim'; chipLabel?: string; timelineFile?: string; pins: Partial<SignalConfig['pins']> } & Omit<SignalConfig, 'pins'>;
+  /** a gate that confirms passage (passage-watch.ts); absent: a green is counted as passed, as before */
+  gate?: { passage?: PassageConfig };
   clock: { unsyncedPolicy: 'check-time' | 'skip-time' | 'refuse'; syncedFile: string; hubToleranceMs: number };
   lists: { maxAgeHours: number };
   journal: { commitMs: number; maxBytes: number; segmentBytes: number };
@@ -48,6 +51,10 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
   }
   const c = doc as KioskConfig;
   c.gpio.pins = { ...DEFAULT_SIGNAL.pins, ...c.gpio.pins };
+  // the sensor's line is an input of its own: on a lamp's or the relay's pin it would read the kiosk's own output
+  const passage = c.gate?.passage;
+  const taken = passage && Object.entries(c.gpio.pins).find(([, p]) => p?.pin === passage.pin);
+  if (taken) throw new ConfigError(`${source}: gate.passage.pin ${passage.pin} is already gpio.pins.${taken[0]}: give the passage sensor a pin of its own`);
   if (c.scanner.type === 'camera' && !pathGiven) c.scanner.path = '/dev/video0';
   return c;
 }

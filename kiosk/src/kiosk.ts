@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
-  ScanIdGenerator, parseDccRules, ENROL_PREFIX, OFFICER_PREFIX, verifyOfficer,
-  type DccRules, type OfficerOnDuty, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
+  ScanIdGenerator, parseDccRules, ENROL_PREFIX, OFFICER_PREFIX, verifyOfficer, messageFor,
+  type DccRules, type PassageReason, type OfficerOnDuty, type KioskConfigMessage, type KioskStatus, type ScanRecord, type Verdict,
 } from '../../protocol/src/index.js';
 import type { KioskConfig } from './config.js';
 import type { ClockState } from './clock.js';
@@ -18,6 +18,8 @@ import type { ScanSource } from './scan/source.js';
 import type { LinkState, UplinkPort } from './uplink/port.js';
 import type { Log } from '../../lib/log.js';
 import { decide, overrideRecord, scanLine, type Warning } from './decide.js';
+import { passageRecord } from './passage.js';
+import type { PassageWatch } from './passage-watch.js';
 import { RUNNING } from './update/version.js';
 
 /** This program's release (release.json of its bundle; the package's version in a development tree). */
@@ -86,6 +88,8 @@ export interface KioskPorts {
   /** null: no hub configured (a kiosk waiting to be enrolled) */
   uplink: UplinkPort | null;
   log: Log;
+  /** the gate's passage sensor (gate.passage), when it has one */
+  passage?: Pick<PassageWatch, 'start' | 'opened' | 'stop' | 'config'>;
 }
 
 export class Kiosk extends EventEmitter<KioskEvents> {
@@ -134,6 +138,11 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.started = true;
     const log = this.log;
     this.signal.watchButton(() => this.override());
+    this.ports.passage?.start({
+      annul: (scanId) => this.passageRecord('no-passage', scanId),
+      tailgate: () => this.passageRecord('tailgate'),
+      passed: (scanId) => this.log(`passage: scan ${scanId} passed the gate`, 'debug'),
+    });
     for (const s of this.ports.sources) {
       s.on('code', (text, at) => this.handleCode(text, s.kind, at));
       s.on('state', () => this.emit('change'));
@@ -200,6 +209,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     // on disk before the lamp changes: a signalled scan is never lost, even to kill -9
     this.journal.append(record);
     this.signal.show(verdict.verdict, record.id);
+    if (verdict.verdict === 'green') this.ports.passage?.opened(record.id);
     this.uplink?.scanned(record.id);
     this.log(scanLine(record, warnings));
     return this.remember({ record, verdict, warnings });
@@ -220,9 +230,28 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     const clock = this.clock.state();
     const record = overrideRecord(this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)), wall, clock, officer.code);
     this.journal.append(record);
+    this.ports.passage?.opened(record.id);
     this.uplink?.scanned(record.id);
     this.log(`${scanLine(record)}: the officer opened the gate by hand`);
     return this.remember({ record, verdict: { verdict: 'green', reason: 'ok', format: 'unknown', message: { vi: 'Cán bộ mở cổng thủ công.', en: 'Gate opened by the officer.' } }, warnings: [] });
+  }
+
+  /**
+   * What the passage sensor saw (gate.passage): 'no-passage' annuls a green or an override nobody passed after in
+   * time; 'tailgate' is a passage with no green waiting, signalled with the red flash and the long beep. Journaled
+   * before the signal and sent like a scan, so the hub counts validated, passed, not passed and tailgating.
+   */
+  private passageRecord(reason: PassageReason, annuls?: string): ScanView | undefined {
+    if (this.stopped) return undefined;
+    const wall = Date.now();
+    const clock = this.clock.state();
+    const record = passageRecord(this.ids.next(wall + (clock.source === 'hub' ? clock.offsetMs ?? 0 : 0)), wall, clock, reason, annuls, this.onDuty(wall)?.code);
+    this.journal.append(record);
+    if (reason === 'tailgate') this.signal.show('red', record.id);
+    this.uplink?.scanned(record.id);
+    if (reason === 'tailgate') this.log(`${scanLine(record)}: someone passed the gate with no green waiting for them`, 'warn');
+    else this.log(`${scanLine(record)}: nobody passed the gate within ${this.ports.passage!.config.waitMs} ms of scan ${annuls}, which is annulled`);
+    return this.remember({ record, verdict: { verdict: 'red', reason, format: 'unknown', message: messageFor(reason) }, warnings: [] });
   }
 
   /** The officer on duty now, or null; a shift past SHIFT_MS or the card's validity has ended by itself. */
@@ -290,6 +319,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       listsStale: this.store.listAge(Date.now()) > this.config.lists.maxAgeHours * 3_600_000,
       backlog: this.journal.pending, clock: { synced: c.synced, source: c.source, offsetMs: c.offsetMs },
       scanner: scanner.slice(0, 64), gpio: this.ports.gpio.describe().slice(0, 64),
+      ...(this.ports.passage ? { passage: true } : {}),
       ...(this.updateStatus ? { update: this.updateStatus() } : {}),
     };
   }
@@ -306,6 +336,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.signal.failSafe();
+    this.ports.passage?.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.tick) clearInterval(this.tick);
     const part = async (what: string, fn: () => unknown) => {

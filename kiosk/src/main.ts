@@ -13,6 +13,7 @@ import { SimGpio } from './gpio/sim.js';
 import { OnoffDriver } from './gpio/onoff.js';
 import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
+import { PassageWatch, type Timers } from './passage-watch.js';
 import { Kiosk, type ClockPort, type KioskPorts } from './kiosk.js';
 import { KioskClock } from './clock.js';
 import { Journal } from './journal/journal.js';
@@ -75,6 +76,8 @@ export interface KioskParts {
   clock?: ClockPort;
   /** The uplink over the kiosk's journal; null for none. Default: the MQTT uplink when the config names a hub. */
   uplink?: ((journal: Journal) => UplinkPort) | null;
+  /** The clock the passage sensor's waits run on (gate.passage). Default: the real one. */
+  timers?: Timers;
 }
 
 /**
@@ -121,7 +124,8 @@ export async function buildKiosk(config: KioskConfig, parts: KioskParts = {}, lo
     } catch (e) {
       logTo(`scanner: cannot set up the ${config.scanner.type} scanner (${(e as Error).message}); the kiosk runs without it: check scanner in the config`, 'error');
     }
-    const ports: KioskPorts = { gpio, signal, sources, journal, store, clock, uplink, log: logTo };
+    const passage = config.gate?.passage ? new PassageWatch(gpio, config.gate.passage, parts.timers) : undefined;
+    const ports: KioskPorts = { gpio, signal, sources, journal, store, clock, uplink, log: logTo, passage };
     const kiosk = new Kiosk(config, ports);
     kiosk.start();
     return kiosk;
@@ -192,7 +196,8 @@ export async function runKiosk(configPath: string, opts: RunOptions = {}): Promi
   const updates = startUpdates(kiosk, config, log);
   const served = await serveScreen(kiosk, config.screen.host, config.screen.port);
   const systemd = new SystemdNotify(process.env, log);
-  installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, async () => { await served?.screen.close(); await kiosk.stop(); });
+  // the update agent first: a version stopping (systemd's start timeout, the watchdog) must not confirm itself on the way out
+  installFailSafe(() => { systemd.stopping(); kiosk.signal.failSafe(); }, async () => { updates.stop(); await served?.screen.close(); await kiosk.stop(); });
   systemd.ready(`kiosk ${config.kiosk.id}: ready, ${kiosk.journal.pending} scans waiting for the hub`);
   updates.start();
   kiosk.on('change', () => systemd.status(`kiosk ${config.kiosk.id}: hub ${kiosk.uplink?.state ?? 'not configured'}, ${kiosk.journal.pending} scans waiting`));

@@ -4,6 +4,10 @@
 // a passage with nothing waiting is tailgating. passage-watch.ts feeds it the sensor and a clock and acts on what
 // it returns.
 
+import type { PassageReason, ScanRecord } from '../../protocol/src/index.js';
+import type { ClockState } from './clock.js';
+import { decisionTime } from './decide.js';
+
 export interface Waiting {
   /** the scan (or override) that opened the gate */
   scanId: string;
@@ -53,4 +57,17 @@ export function nextDeadline(state: PassageState): number | undefined {
   let min: number | undefined;
   for (const w of state.waiting) if (min === undefined || w.until < min) min = w.until;
   return min;
+}
+
+/**
+ * The record of an outcome, journaled and sent like a scan: 'no-passage' names the scan it annuls (in passId, the
+ * field every hub takes: protocol/src/passage.ts), 'tailgate' names none. Red, no pass, no holder: nobody passed
+ * as validated. The source is the booth's input ('button'), as for the officer's override. The hub checks the
+ * shape (passageRecordProblem); the tests check that these records pass it.
+ */
+export function passageRecord(id: string, wall: number, clock: ClockState, reason: PassageReason, annuls?: string, officer?: string): ScanRecord {
+  const r: ScanRecord = { id, at: Math.round(decisionTime(wall, clock)), clockSynced: clock.synced, verdict: 'red', reason, format: 'unknown', source: 'button', ms: 0 };
+  if (annuls !== undefined) r.passId = annuls;
+  if (officer) r.officer = officer;
+  return r;
 }
