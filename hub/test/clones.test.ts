@@ -4,12 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
-import { ScanIdGenerator, topics, type ScanRecord } from '../../protocol/src/index.js';
+import { ScanIdGenerator, fromHex, openStatusList, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { distanceKm, judge, parseLatLon, type Place, type Sighting } from '../src/clones.js';
 import { chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
 
@@ -49,7 +49,6 @@ test('through MQTT and the store: one alert (a redelivery adds none), in the API
     assert.is(r.code, 0, r.err);
     pw[id] = JSON.parse(r.out).password;
   };
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(`${w.dir}/hub.json`, JSON.stringify({ dataDir: `${w.dir}/hub`, mqtt: { host: '127.0.0.1', port: 1883 } }));
   add('hcm-q1-a', '79/26734', HCM, 'hcm-q1');
   add('hcm-q1-b', '79/26734', HCM, 'hcm-q1');
@@ -104,6 +103,18 @@ test('through MQTT and the store: one alert (a redelivery adds none), in the API
   assert.is((await (await fetch(`http://127.0.0.1:${http}/api/alerts`, { headers: auth })).json() as { alerts: Array<{ status: string; decidedBy: string }> }).alerts[0].status, 'revoke');
   assert.match(await (await fetch(`http://127.0.0.1:${http}/metrics`, { headers: auth })).text(), /^chot_clone_alerts_open 0$/m);
   assert.is((await fetch(`http://127.0.0.1:${http}/api/alerts/999/dismiss`, { method: 'POST', headers: auth })).status, 404);
+  // the health authority's next import signs a status list that revokes the pass: every kiosk refuses it from then on
+  const rootKey = join(w.dir, 'root.key.pem');
+  writeFileSync(rootKey, w.root.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const csv = join(w.dir, 'changes.csv');
+  writeFileSync(csv, 'token,state\n');
+  const r = chot(['status', 'import', csv, '--root', rootKey, '--config', hub.config]);
+  assert.is(r.code, 0, r.err);
+  assert.equal([JSON.parse(r.out).revokedFromAlerts, JSON.parse(r.out).changes], [1, 1]);
+  const signed = openStatusList(new Uint8Array(readFileSync(join(hub.dataDir, 'lists', 'status.cose'))), w.root.publicKey);
+  assert.ok(signed.revokedPasses.has(fromHex('cafe0123456789ab')), 'the pass revoked on the alert is in the signed list');
+  const again = chot(['status', 'import', csv, '--root', rootKey, '--config', hub.config]);
+  assert.is(JSON.parse(again.out).revokedFromAlerts, 0, 'already revoked: no change the second time');
 });
 
 test.after(async () => { await stop(hub?.proc); killAll(); });

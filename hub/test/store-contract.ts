@@ -320,6 +320,12 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     assert.is((await h.store.decideAlert(row.id, 'revoke', 'ops'))?.status, 'revoke');
     assert.is((await h.store.alerts(10))[0].decidedBy, 'ops');
     assert.is(await h.store.decideAlert(row.id + 1000, 'dismissed', 'ops'), undefined);
+    // the next status list revokes what operators decided to revoke, and nothing they dismissed
+    const more = [{ ...alert, passId: 'p2', first: sg('c', 3000, 's3') }, { ...alert, passId: 'p3', first: sg('d', 4000, 's4') }, { ...alert, passId: 'p1', first: sg('e', 5000, 's5') }];
+    assert.is(await h.store.addAlerts(more), 3);
+    const rows = await h.store.alerts(10);
+    for (const r of rows.filter((x) => x.status === 'open')) await h.store.decideAlert(r.id, r.passId === 'p3' ? 'dismissed' : 'revoke', 'ops');
+    assert.equal(await h.store.revokeDecisions(), ['p1', 'p2'], 'each pass once, however many alerts named it');
   });
 
   t('payouts: one citizen is paid once in the whole country, whoever claims first; a retry learns its own claim won; refusals say why', async ({ h }) => {

@@ -219,8 +219,11 @@ function uciOf(entry: Entry): string {
 }
 
 /** The EU revocation hashes (first 16 bytes of SHA-256): of the UCI, of country + UCI, and of the signature. */
+/** A DCC's entry in a status list's revokedDcc: the first 16 bytes of a SHA-256 (of its UCI, by default). */
+export const dccRevocationHash = (data: string | Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest().subarray(0, DCC_HASH_BYTES));
+
 export function revocationHashes(entry: Entry, sign1?: Sign1, dsc?: TrustEntry): Uint8Array[] {
-  const h = (data: string | Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest().subarray(0, DCC_HASH_BYTES));
+  const h = dccRevocationHash;
   const uci = uciOf(entry);
   const out = [h(uci), h(String(entry.co ?? '').toUpperCase() + uci)];
   if (sign1) out.push(h(dsc?.alg === 'ES256' ? sign1.signature.subarray(0, 32) : sign1.signature));

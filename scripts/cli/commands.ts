@@ -44,7 +44,7 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
   registered area: 79, 79/26734 (ward) or 79/760/26734 (province/district/ward). Writes the next signed version and
   its delta in the hub's lists folder (DIR, or the config's dataDir/lists), which the running hub publishes, and
   the state and area per holder to the hub's store (the config's) for the F0-F3 counts per area; the area never
-  enters the signed list`,
+  enters the signed list. With the store, the passes operators revoked on clone alerts are signed into the list too`,
     },
   },
   pass: {

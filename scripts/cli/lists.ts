@@ -5,7 +5,7 @@ import { dirname, resolve, join } from 'node:path';
 import { writeDurable } from '../../lib/durable-file.js';
 import { loadHubConfig } from '../../hub/src/config.js';
 import {
-  HEALTH_STATES, buildStatusList, dscEntryToWire, fromHex, emptyStatusList, issuerEntryToWire, makeDelta, openStatusList,
+  HEALTH_STATES, buildStatusList, dccRevocationHash, dscEntryToWire, fromHex, emptyStatusList, issuerEntryToWire, makeDelta, openStatusList,
   privateKeyFromPem, releaseSignerToWire, signStatusDelta, signStatusList, signTrustList, type HealthState, type Category,
 } from '../../protocol/src/index.js';
 import { parse, need, readText, readBytes, parseTime, UsageError } from './usage.js';
@@ -184,10 +184,20 @@ async function importStatus(args: string[]): Promise<number> {
   const withStore = !!values.config || !values.lists;
   const hub = withStore ? await (await import('./hub.js')).openHubStore(values.config) : undefined;
   try {
+    // the passes operators decided to revoke on a clone alert (dashboard, /api/alerts/N/revoke) join the list
+    const passes = new Map<string, Uint8Array>(), dcc = new Map<string, Uint8Array>();
+    for (let i = 0; i < current.revokedPasses.size; i++) { const k = current.revokedPasses.keyAt(i); passes.set(hexOf(k), k); }
+    for (let i = 0; i < current.revokedDcc.size; i++) { const k = current.revokedDcc.keyAt(i); dcc.set(hexOf(k), k); }
+    const before = passes.size + dcc.size;
+    for (const id of hub ? await hub.store.revokeDecisions() : []) {
+      // a chot pass is named by its 8-byte id; a DCC by its UCI, revoked by its hash as the EU lists do
+      const key = /^[0-9a-f]{16}$/.test(id) ? fromHex(id) : dccRevocationHash(id);
+      (key.length === 8 ? passes : dcc).set(hexOf(key), key);
+    }
+    const fromAlerts = passes.size + dcc.size - before;
+    if (!hub) process.stderr.write(`chot: --lists without --config: passes revoked on clone alerts were not read (the hub's store is named by its config); an import with --config adds them\n`);
     const next = buildStatusList(current.version + 1, Math.floor(Date.now() / 1000),
-      [...holders].map(([t, s]) => [fromHex(t), HEALTH_STATES[s]] as [Uint8Array, HealthState]),
-      Array.from({ length: current.revokedPasses.size }, (_, i) => current.revokedPasses.keyAt(i)),
-      Array.from({ length: current.revokedDcc.size }, (_, i) => current.revokedDcc.keyAt(i)));
+      [...holders].map(([t, s]) => [fromHex(t), HEALTH_STATES[s]] as [Uint8Array, HealthState]), passes.values(), dcc.values());
     mkdirSync(dir, { recursive: true });
     // the delta first: a hub that sees the new full list must find its delta beside it
     if (current.version > 0) writeDurable(join(dir, 'status-delta.cose'), signStatusDelta(makeDelta(current, next), root));
@@ -209,12 +219,14 @@ async function importStatus(args: string[]): Promise<number> {
     } else if ([...told.values()].some((c) => c.area)) {
       process.stderr.write(`chot: --lists without --config: the areas were not recorded (the hub's store is named by its config); the next import made with --config puts the F0–F3 figures right, from the list and that import's areas\n`);
     }
-    console.log(JSON.stringify({ imported: positionals[0], from: current.version, to: next.version, changes: changed, holders: next.holders.size, dir, ...(areas ? { figures: { holdersChanged: areas.changed, reconciled: areas.complete } } : {}) }));
+    console.log(JSON.stringify({ imported: positionals[0], from: current.version, to: next.version, changes: changed + fromAlerts, holders: next.holders.size, revokedFromAlerts: fromAlerts, dir, ...(areas ? { figures: { holdersChanged: areas.changed, reconciled: areas.complete } } : {}) }));
   } finally {
     await hub?.store.close();
   }
   return 0;
 }
+
+const hexOf = (k: Uint8Array) => Buffer.from(k).toString('hex');
 
 function hexId(s: string, bytes: number, where: string): Uint8Array {
   if (typeof s !== 'string' || s.length !== bytes * 2) throw new UsageError(`${where} must be ${bytes * 2} hex digits, got ${JSON.stringify(s)}`);

@@ -118,6 +118,9 @@ export interface HubStore {
   alerts(limit: number): Promise<AlertRow[]>;
   /** An operator's decision on an alert: revoke the pass (in the next status list) or dismiss. */
   decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined>;
+  /** The pass ids (a chot pass's hex id, a DCC's UCI) of every alert an operator decided to revoke: the next
+   *  status list revokes them (chot status import). */
+  revokeDecisions(): Promise<string[]>;
 
   /** A support programme and who is eligible where: the eligibility is replaced as a whole (a new version). */
   putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void>;

@@ -355,6 +355,10 @@ END $$;`).catch((e: Error & { code?: string }) => {
     return r.rows[0] ? alertFromRow(r.rows[0] as AlertDbRow) : undefined;
   }
 
+  async revokeDecisions(): Promise<string[]> {
+    return (await this.q<{ pass_id: string }>(`SELECT DISTINCT pass_id FROM alerts WHERE status = 'revoke' AND pass_id IS NOT NULL ORDER BY pass_id`)).rows.map((r) => r.pass_id);
+  }
+
   async putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void> {
     const client = await this.pool.connect().catch((e) => { throw wrap(this.describe, e); });
     try {

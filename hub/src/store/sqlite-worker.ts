@@ -79,6 +79,7 @@ const q = {
   addAlert: db.prepare(`INSERT INTO alerts (holder, pass_id, first_kiosk, first_at, first_scan, second_kiosk, second_at, second_scan, km, kmh, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (first_scan, second_scan) DO NOTHING`),
   alerts: db.prepare(`SELECT * FROM alerts ORDER BY id DESC LIMIT ?`),
   decide: db.prepare(`UPDATE alerts SET status = ?, decided_by = ? WHERE id = ? RETURNING *`),
+  revokeDecisions: db.prepare(`SELECT DISTINCT pass_id FROM alerts WHERE status = 'revoke' AND pass_id IS NOT NULL ORDER BY pass_id`),
   putProgramme: db.prepare(`INSERT INTO programmes VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`),
   programme: db.prepare(`SELECT doc FROM programmes WHERE id = ?`),
   programmes: db.prepare(`SELECT doc FROM programmes ORDER BY id`),
@@ -223,6 +224,7 @@ const ops: Record<string, (...a: never[]) => unknown> = {
     return n;
   }) as never,
   alerts: (limit: number) => (q.alerts.all(limit) as AlertDbRow[]).map(alertFromRow),
+  revokeDecisions: () => (q.revokeDecisions.all() as Array<{ pass_id: string }>).map((r) => r.pass_id),
   decideAlert: (id: number, status: string, by: string) => { const r = q.decide.get(status, by, id) as AlertDbRow | undefined; return r ? alertFromRow(r) : undefined; },
   putProgramme: db.transaction((p: Programme, eligible: Array<{ holder: string; ward: string }>) => {
     q.putProgramme.run(p.id, JSON.stringify(p));

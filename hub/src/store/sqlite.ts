@@ -87,6 +87,7 @@ export class SqliteStore implements HubStore {
   addAlerts(alerts: CloneAlert[]): Promise<number> { return this.call('addAlerts', alerts); }
   alerts(limit: number): Promise<AlertRow[]> { return this.call('alerts', limit); }
   decideAlert(id: number, status: 'revoke' | 'dismissed', by: string): Promise<AlertRow | undefined> { return this.call('decideAlert', id, status, by); }
+  revokeDecisions(): Promise<string[]> { return this.call('revokeDecisions'); }
   putProgramme(p: Programme, eligible: Array<{ holder: string; ward: string }>): Promise<void> { return this.call('putProgramme', p, eligible); }
   programmes(): Promise<Programme[]> { return this.call('programmes'); }
   claim(c: PayoutClaim): Promise<ClaimDecision> { return this.call('claim', c); }
