@@ -9,7 +9,8 @@ import { CborError, decodeCbor, encodeCbor, type CborKey, type CborValue } from 
 import { decodeSign1, encodeSign1, kidOfSign1, toBeSigned } from './cose.js';
 import { EnvelopeError, unwrapEnvelope, wrapEnvelope } from './envelope.js';
 import { algOfKey, hex, kidOf, spkiOf, verifyBytes } from './keys.js';
-import { areaContains, areaFromWire, areaToWire, isArea, type Area } from './area.js';
+import { areaContains, areaToWire, type Area } from './area.js';
+import { CWT_CTI, CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, checkCredential, claimReader, fieldFault, isStr, type Fail } from './claims.js';
 import { ID_BYTES, LIMITS } from './pass.js';
 import { messageFor, type Reason } from './reasons.js';
 import { PASS_CBOR_LIMITS, PASS_LIMITS, type VerifyContext } from './verdict.js';
@@ -33,24 +34,18 @@ export interface Officer {
   areas: Area[];
 }
 
-const CWT_ISS = 1, CWT_EXP = 4, CWT_NBF = 5, CWT_IAT = 6, CWT_CTI = 7;
 export const CLAIM_OFFICER = -65538;
 const O_CODE = 1, O_NAME = 2, O_AREAS = 3;
 
 export class OfficerFormatError extends Error {}
 
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 40;
+const failOfficer: Fail = (m) => { throw new OfficerFormatError(m); };
 
 export function checkOfficer(o: Officer): void {
-  const bad = (f: string, why: string, v: unknown): never => { throw new OfficerFormatError(`officer field ${f} ${why}: ${JSON.stringify(v instanceof Uint8Array ? hex(v) : v)}`); };
-  if (!(o.id instanceof Uint8Array) || o.id.length !== ID_BYTES) bad('id', `must be ${ID_BYTES} bytes`, o.id);
+  const bad = fieldFault('officer', failOfficer);
+  checkCredential(o, bad, { idBytes: ID_BYTES, issuer: LIMITS.issuer, areas: LIMITS.areas }, ['issuedAt', 'validFrom', 'validUntil']);
   if (!CODE_RE.test(o.code)) bad('code', 'must be 1–32 of A-Z a-z 0-9 . _ -', o.code);
   if (!o.name.trim() || [...o.name].length > LIMITS.name) bad('name', `must be 1–${LIMITS.name} characters`, o.name);
-  if (!o.issuer || o.issuer.length > LIMITS.issuer) bad('issuer', `must be 1–${LIMITS.issuer} characters`, o.issuer);
-  for (const f of ['issuedAt', 'validFrom', 'validUntil'] as const) if (!isTime(o[f])) bad(f, 'must be whole seconds since 1970', o[f]);
-  if (o.validUntil <= o.validFrom) bad('validUntil', 'must be after validFrom', o.validUntil);
-  if (o.areas.length < 1 || o.areas.length > LIMITS.areas) bad('areas', `must hold 1–${LIMITS.areas} areas`, o.areas);
-  for (const a of o.areas) if (!isArea(a)) bad('areas', 'holds a code that is not an area', a);
 }
 
 function officerToClaims(o: Officer): Map<CborKey, CborValue> {
@@ -60,30 +55,16 @@ function officerToClaims(o: Officer): Map<CborKey, CborValue> {
 }
 
 function officerFromClaims(c: CborValue): Officer {
-  if (!(c instanceof Map)) throw new OfficerFormatError('claims are not a CBOR map');
-  const body = c.get(CLAIM_OFFICER);
-  if (!(body instanceof Map)) throw new OfficerFormatError('claims carry no officer body (claim -65538)');
-  const want = <T>(m: Map<CborKey, CborValue>, k: number, name: string, ok: (v: unknown) => v is T): T => {
-    const v = m.get(k);
-    if (!ok(v)) throw new OfficerFormatError(`officer field ${name} (key ${k}) is missing or has the wrong type`);
-    return v;
-  };
-  const str = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-  const wire = want(body, O_AREAS, 'areas', (v): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0));
-  if (wire.length < 1 || wire.length > LIMITS.areas) throw new OfficerFormatError(`officer field areas holds ${wire.length} areas, not 1–${LIMITS.areas}`);
-  const areas = wire.map((n) => { const a = areaFromWire(n); if (!a) throw new OfficerFormatError(`officer field areas holds ${n}, which names no area`); return a; });
+  const read = claimReader('officer', failOfficer);
+  const { claims, body } = read.body(c, CLAIM_OFFICER, 'officer');
+  const areas = read.areas(body, O_AREAS, LIMITS.areas);
   const o: Officer = {
-    id: want(c, CWT_CTI, 'id (cti)', (v): v is Uint8Array => v instanceof Uint8Array && v.length === ID_BYTES),
-    code: want(body, O_CODE, 'code', (v): v is string => typeof v === 'string' && CODE_RE.test(v)),
-    name: want(body, O_NAME, 'name', str(LIMITS.name * 4)),
-    issuer: want(c, CWT_ISS, 'issuer (iss)', str(LIMITS.issuer)),
-    issuedAt: want(c, CWT_IAT, 'issuedAt (iat)', isTime),
-    validFrom: want(c, CWT_NBF, 'validFrom (nbf)', isTime),
-    validUntil: want(c, CWT_EXP, 'validUntil (exp)', isTime),
+    ...read.common(claims, { idBytes: ID_BYTES, issuer: LIMITS.issuer }),
+    code: read.want(body, O_CODE, 'code', (v): v is string => typeof v === 'string' && CODE_RE.test(v)),
+    name: read.want(body, O_NAME, 'name', isStr(LIMITS.name * 4)),
     areas,
   };
   if ([...o.name].length > LIMITS.name) throw new OfficerFormatError(`officer field name is longer than ${LIMITS.name} characters`);
-  if (o.validUntil <= o.validFrom) throw new OfficerFormatError('officer validUntil is not after validFrom');
   return o;
 }
 

@@ -1,7 +1,8 @@
 // The chot pass: a health declaration plus a travel permit, as CWT claims (RFC 8392). Field by field in
 // protocol/README.md. Decoding is strict: every field has a type and a bound, and anything else is malformed.
 import type { CborKey, CborValue } from './cbor.js';
-import { areaFromWire, areaToWire, isArea, type Area } from './area.js';
+import { areaToWire, type Area } from './area.js';
+import { CWT_CTI, CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, checkCredential, claimReader, fieldFault, isBytes, isStr, isTime, isUint, isUintArray, type Fail } from './claims.js';
 
 export const PASS_PREFIX = 'VN1:';
 
@@ -36,7 +37,6 @@ export interface Pass {
 }
 
 // CWT claim keys (RFC 8392) and our private claim holding the pass body.
-const CWT_ISS = 1, CWT_EXP = 4, CWT_NBF = 5, CWT_IAT = 6, CWT_CTI = 7;
 export const CLAIM_PASS = -65537;
 const P_NAME = 1, P_LAST4 = 2, P_TOKEN = 3, P_CATEGORY = 4, P_AREAS = 5, P_HOURS = 6, P_PLATE = 7, P_HEALTH = 8, P_DECLARED = 9;
 
@@ -63,55 +63,30 @@ export function passToClaims(p: Pass): Map<CborKey, CborValue> {
 
 /** Checks a pass before issuing it, with the field name in the error. */
 export function checkPass(p: Pass): void {
-  const bad = (field: string, why: string, v: unknown): never => {
-    throw new PassFormatError(`pass field ${field} ${why}: ${JSON.stringify(v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)}`);
-  };
-  if (!(p.id instanceof Uint8Array) || p.id.length !== ID_BYTES) bad('id', `must be ${ID_BYTES} bytes`, p.id);
+  const bad = fieldFault('pass', failPass);
+  checkCredential(p, bad, { idBytes: ID_BYTES, issuer: LIMITS.issuer, areas: LIMITS.areas }, ['issuedAt', 'validFrom', 'validUntil', 'declaredAt']);
   if (!(p.holderToken instanceof Uint8Array) || p.holderToken.length !== ID_BYTES) bad('holderToken', `must be ${ID_BYTES} bytes`, p.holderToken);
-  if (!p.issuer || p.issuer.length > LIMITS.issuer) bad('issuer', `must be 1–${LIMITS.issuer} characters`, p.issuer);
-  for (const f of ['issuedAt', 'validFrom', 'validUntil', 'declaredAt'] as const) {
-    if (!isTime(p[f])) bad(f, 'must be whole seconds since 1970', p[f]);
-  }
-  if (p.validUntil <= p.validFrom) bad('validUntil', 'must be after validFrom', p.validUntil);
   if (!p.holderName.trim() || [...p.holderName].length > LIMITS.name) bad('holderName', `must be 1–${LIMITS.name} characters`, p.holderName);
   if (!/^\d{4}$/.test(p.idLast4)) bad('idLast4', 'must be exactly 4 digits', p.idLast4);
   if (!CATEGORIES.includes(p.category)) bad('category', `must be one of ${CATEGORIES.join(', ')}`, p.category);
-  if (p.areas.length < 1 || p.areas.length > LIMITS.areas) bad('areas', `must hold 1–${LIMITS.areas} areas`, p.areas);
-  for (const a of p.areas) if (!isArea(a)) bad('areas', 'holds a code that is not an area', a);
   if (p.hours.length > LIMITS.windows) bad('hours', `must hold at most ${LIMITS.windows} windows`, p.hours);
   for (const w of p.hours) if (!isWindow(w)) bad('hours', 'holds a window that is not two distinct minutes of the day', w);
   if (p.plate !== undefined && !isPlate(p.plate)) bad('plate', `must be 1–${LIMITS.plate} of 0-9 A-Z . -`, p.plate);
   if (!HEALTH_STATES.includes(p.health)) bad('health', `must be one of ${HEALTH_STATES.join(', ')}`, p.health);
 }
 
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 40;
+const failPass: Fail = (m) => { throw new PassFormatError(m); };
 const isWindow = (w: unknown): w is [number, number] =>
   Array.isArray(w) && w.length === 2 && w.every((m) => Number.isInteger(m) && m >= 0 && m <= 1440) && w[0] !== w[1];
 const isPlate = (s: string): boolean => s.length >= 1 && s.length <= LIMITS.plate && /^[0-9A-Z.-]+$/.test(s);
 
 /** Reads claims decoded from CBOR into a Pass; throws PassFormatError naming the first bad field. */
 export function passFromClaims(c: CborValue): Pass {
-  if (!(c instanceof Map)) throw new PassFormatError('claims are not a CBOR map');
-  const body = c.get(CLAIM_PASS);
-  if (!(body instanceof Map)) throw new PassFormatError('claims carry no chot pass body (claim -65537)');
-  const want = <T>(m: Map<CborKey, CborValue>, k: number, name: string, ok: (v: unknown) => v is T): T => {
-    const v = m.get(k);
-    if (!ok(v)) throw new PassFormatError(`pass field ${name} (key ${k}) is missing or has the wrong type`);
-    return v;
-  };
-  const str = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-  const id = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.length === ID_BYTES;
-  const uint = (max: number) => (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
-  const uintArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0);
-
-  const areasWire = want(body, P_AREAS, 'areas', uintArray);
-  if (areasWire.length < 1 || areasWire.length > LIMITS.areas) throw new PassFormatError(`pass field areas holds ${areasWire.length} areas, not 1–${LIMITS.areas}`);
-  const areas = areasWire.map((n) => {
-    const a = areaFromWire(n);
-    if (!a) throw new PassFormatError(`pass field areas holds ${n}, which names no area`);
-    return a;
-  });
-  const hoursFlat = body.has(P_HOURS) ? want(body, P_HOURS, 'hours', uintArray) : [];
+  const read = claimReader('pass', failPass);
+  const { want } = read;
+  const { claims, body } = read.body(c, CLAIM_PASS, 'chot pass');
+  const areas = read.areas(body, P_AREAS, LIMITS.areas);
+  const hoursFlat = body.has(P_HOURS) ? want(body, P_HOURS, 'hours', isUintArray) : [];
   if (hoursFlat.length % 2 || hoursFlat.length > LIMITS.windows * 2) throw new PassFormatError(`pass field hours holds ${hoursFlat.length} numbers, not pairs of at most ${LIMITS.windows} windows`);
   const hours: Array<[number, number]> = [];
   for (let i = 0; i < hoursFlat.length; i += 2) {
@@ -119,28 +94,23 @@ export function passFromClaims(c: CborValue): Pass {
     if (!isWindow(w)) throw new PassFormatError(`pass field hours holds ${JSON.stringify(w)}, not a window of the day`);
     hours.push(w);
   }
-  const plate = body.has(P_PLATE) ? want(body, P_PLATE, 'plate', str(LIMITS.plate)) : undefined;
+  const plate = body.has(P_PLATE) ? want(body, P_PLATE, 'plate', isStr(LIMITS.plate)) : undefined;
   if (plate !== undefined && !isPlate(plate)) throw new PassFormatError(`pass field plate ${JSON.stringify(plate)} holds characters other than 0-9 A-Z . -`);
-  const name = want(body, P_NAME, 'holderName', str(LIMITS.name * 4));
+  const name = want(body, P_NAME, 'holderName', isStr(LIMITS.name * 4));
   if ([...name].length > LIMITS.name) throw new PassFormatError(`pass field holderName is longer than ${LIMITS.name} characters`);
-  const last4 = want(body, P_LAST4, 'idLast4', str(4));
+  const last4 = want(body, P_LAST4, 'idLast4', isStr(4));
   if (!/^\d{4}$/.test(last4)) throw new PassFormatError(`pass field idLast4 ${JSON.stringify(last4)} is not 4 digits`);
   const p: Pass = {
-    id: want(c, CWT_CTI, 'id (cti)', id),
-    issuer: want(c, CWT_ISS, 'issuer (iss)', str(LIMITS.issuer)),
-    issuedAt: want(c, CWT_IAT, 'issuedAt (iat)', isTime),
-    validFrom: want(c, CWT_NBF, 'validFrom (nbf)', isTime),
-    validUntil: want(c, CWT_EXP, 'validUntil (exp)', isTime),
+    ...read.common(claims, { idBytes: ID_BYTES, issuer: LIMITS.issuer }),
     holderName: name,
     idLast4: last4,
-    holderToken: want(body, P_TOKEN, 'holderToken', id),
-    category: CATEGORIES[want(body, P_CATEGORY, 'category', uint(CATEGORIES.length - 1))],
+    holderToken: want(body, P_TOKEN, 'holderToken', isBytes(ID_BYTES)),
+    category: CATEGORIES[want(body, P_CATEGORY, 'category', isUint(CATEGORIES.length - 1))],
     areas,
     hours,
     plate,
-    health: HEALTH_STATES[want(body, P_HEALTH, 'health', uint(HEALTH_STATES.length - 1))],
+    health: HEALTH_STATES[want(body, P_HEALTH, 'health', isUint(HEALTH_STATES.length - 1))],
     declaredAt: want(body, P_DECLARED, 'declaredAt', isTime),
   };
-  if (p.validUntil <= p.validFrom) throw new PassFormatError('pass validUntil is not after validFrom');
   return p;
 }

@@ -1,10 +1,9 @@
 // chot officer issue: an issuer signs an officer's card (VNO1:) and renders its QR. The officer scans it at the
 // booth to go on duty; the kiosk verifies it offline like a pass (protocol/src/officer.ts).
-import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { OfficerFormatError, fromHex, issueOfficer, type Officer } from '../../protocol/src/index.js';
+import { OfficerFormatError, issueOfficer, type Officer } from '../../protocol/src/index.js';
 import { loadPrivateKey } from './lists.js';
-import { parse, need, parseTime, UsageError } from './usage.js';
+import { parse, need, validityFlags, id8Flag, UsageError } from './usage.js';
 import { usageOf } from './commands.js';
 
 const USAGE = usageOf('officer', 'issue');
@@ -19,23 +18,11 @@ export async function officer(args: string[]): Promise<number> {
   }, USAGE);
   if (positionals.length) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}\n${USAGE}`);
   const key = loadPrivateKey(need(values.key, '--key', USAGE));
-  const now = values['issued-at'] ? parseTime(values['issued-at'], '--issued-at') : Date.now();
-  const validFrom = Math.floor((values['valid-from'] ? parseTime(values['valid-from'], '--valid-from') : now) / 1000);
-  let validUntil: number;
-  if (values['valid-until']) validUntil = Math.floor(parseTime(values['valid-until'], '--valid-until') / 1000);
-  else {
-    // a card lasts longer than a pass: an officer's posting, not a journey
-    const days = Number(values['valid-days'] ?? '180');
-    if (!(days > 0 && days <= 731)) throw new UsageError(`--valid-days ${JSON.stringify(values['valid-days'])} must be 1–731`);
-    validUntil = validFrom + Math.round(days * 86400);
-  }
-  let id: Uint8Array;
-  if (values.id === undefined) id = new Uint8Array(randomBytes(8));
-  else if (/^[0-9a-f]{16}$/i.test(values.id)) id = fromHex(values.id);
-  else throw new UsageError(`--id ${JSON.stringify(values.id)} must be 16 hex digits`);
+  // a card lasts longer than a pass: an officer's posting, not a journey
+  const { issuedAt, validFrom, validUntil } = validityFlags(values, 180, 731);
   const o: Officer = {
-    id, code: need(values.code, '--code', USAGE), name: need(values.name, '--name', USAGE).normalize('NFC'),
-    issuer: need(values.issuer, '--issuer', USAGE), issuedAt: Math.floor(now / 1000), validFrom, validUntil,
+    id: id8Flag(values.id, '--id'), code: need(values.code, '--code', USAGE), name: need(values.name, '--name', USAGE).normalize('NFC'),
+    issuer: need(values.issuer, '--issuer', USAGE), issuedAt, validFrom, validUntil,
     areas: need(values.area, '--area', USAGE),
   };
   let text: string;

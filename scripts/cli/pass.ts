@@ -1,9 +1,9 @@
 // chot pass issue: an issuer signs a pass and renders its QR.
-import { randomBytes, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import QRCode from 'qrcode';
-import { CATEGORIES, HEALTH_STATES, fromHex, issuePass, parseWindow, type Category, type HealthState, type Pass, PassFormatError } from '../../protocol/src/index.js';
+import { CATEGORIES, HEALTH_STATES, issuePass, parseWindow, type Category, type HealthState, type Pass, PassFormatError } from '../../protocol/src/index.js';
 import { loadPrivateKey } from './lists.js';
-import { parse, need, parseTime, UsageError } from './usage.js';
+import { parse, need, parseTime, validityFlags, id8Flag, UsageError } from './usage.js';
 import { usageOf } from './commands.js';
 
 const USAGE = usageOf('pass', 'issue');
@@ -19,33 +19,20 @@ export async function pass(args: string[]): Promise<number> {
     png: { type: 'string' }, 'issued-at': { type: 'string' },
   }, USAGE);
   const key = loadPrivateKey(need(values.key, '--key', USAGE));
-  const now = values['issued-at'] ? parseTime(values['issued-at'], '--issued-at') : Date.now();
-  const validFrom = Math.floor((values['valid-from'] ? parseTime(values['valid-from'], '--valid-from') : now) / 1000);
-  let validUntil: number;
-  if (values['valid-until']) validUntil = Math.floor(parseTime(values['valid-until'], '--valid-until') / 1000);
-  else {
-    const days = Number(values['valid-days'] ?? '14');
-    if (!(days > 0 && days <= 366)) throw new UsageError(`--valid-days ${JSON.stringify(values['valid-days'])} must be 1–366`);
-    validUntil = validFrom + Math.round(days * 86400);
-  }
+  const { issuedAt, validFrom, validUntil } = validityFlags(values, 14, 366);
   const category = need(values.category, '--category', USAGE);
   if (!CATEGORIES.includes(category as Category)) throw new UsageError(`--category ${JSON.stringify(category)} is not one of ${CATEGORIES.join(', ')}`);
   if (!HEALTH_STATES.includes(values.health as HealthState)) throw new UsageError(`--health ${JSON.stringify(values.health)} is not one of ${HEALTH_STATES.join(', ')}`);
   let hours: Array<[number, number]>;
   try { hours = (values.hours ?? []).map(parseWindow); } catch (e) { throw new UsageError(`--hours: ${(e as Error).message}`); }
-  const id16 = (v: string | undefined, flag: string): Uint8Array => {
-    if (v === undefined) return new Uint8Array(randomBytes(8));
-    if (!/^[0-9a-f]{16}$/i.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)} must be 16 hex digits`);
-    return fromHex(v);
-  };
   const p: Pass = {
-    id: id16(values.id, '--id'), issuer: need(values.issuer, '--issuer', USAGE),
-    issuedAt: Math.floor(now / 1000), validFrom, validUntil,
+    id: id8Flag(values.id, '--id'), issuer: need(values.issuer, '--issuer', USAGE),
+    issuedAt, validFrom, validUntil,
     holderName: need(values.name, '--name', USAGE).normalize('NFC'), idLast4: need(values['id-last4'], '--id-last4', USAGE),
-    holderToken: id16(values.token, '--token'), category: category as Category,
+    holderToken: id8Flag(values.token, '--token'), category: category as Category,
     areas: need(values.area, '--area', USAGE), hours, plate: values.plate?.toUpperCase().replace(/\s+/g, ''),
     health: values.health as HealthState,
-    declaredAt: Math.floor((values.declared ? parseTime(values.declared, '--declared') : now) / 1000),
+    declaredAt: values.declared ? Math.floor(parseTime(values.declared, '--declared') / 1000) : issuedAt,
   };
   let text: string;
   try { text = issuePass(p, key); } catch (e) {
