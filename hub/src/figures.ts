@@ -3,7 +3,7 @@
 // scans, and the time from read to signal (p50, p95 from a fixed histogram). Nationwide and per-province totals
 // are sums. The store keeps them as counters (day, checkpoint, key) → n, updated in the transaction that inserts
 // the scans, from the rows actually inserted: exactly-once by construction. Everything here is pure.
-import { localDay, utcOffsetMinutes, type ScanRecord } from '../../protocol/src/index.js';
+import { isPassageReason, localDay, utcOffsetMinutes, type ScanRecord } from '../../protocol/src/index.js';
 import type { CounterRow } from './store/port.js';
 import { shown, type Shown } from './health.js';
 
@@ -16,6 +16,9 @@ export interface Counts {
   red: number;
   overrides: number;
   unsynced: number;
+  /** a gate's passage sensor: greens and overrides nobody passed after (annulled), passages with no green waiting */
+  annulled: number;
+  tailgate: number;
   reasons: Record<string, number>;
   categories: Record<string, number>;
   latency: number[];
@@ -26,9 +29,11 @@ export interface CheckpointDay {
   hours: Counts[];
 }
 
-export const emptyCounts = (): Counts => ({ scans: 0, green: 0, red: 0, overrides: 0, unsynced: 0, reasons: {}, categories: {}, latency: LATENCY_BOUNDS.map(() => 0) });
+export const emptyCounts = (): Counts => ({ scans: 0, green: 0, red: 0, overrides: 0, unsynced: 0, annulled: 0, tailgate: 0, reasons: {}, categories: {}, latency: LATENCY_BOUNDS.map(() => 0) });
 
 export function addScan(c: Counts, s: ScanRecord): void {
+  if (s.reason === 'no-passage') { c.annulled++; return; } // a passage record is not a scan (keysOf)
+  if (s.reason === 'tailgate') { c.tailgate++; return; }
   if (!s.clockSynced) c.unsynced++;
   if (s.override) { c.overrides++; return; } // the officer's button is not a scanned pass
   c.scans++;
@@ -40,6 +45,7 @@ export function addScan(c: Counts, s: ScanRecord): void {
 
 export function mergeCounts(into: Counts, c: Counts): void {
   into.scans += c.scans; into.green += c.green; into.red += c.red; into.overrides += c.overrides; into.unsynced += c.unsynced;
+  into.annulled += c.annulled; into.tailgate += c.tailgate;
   for (const [k, v] of Object.entries(c.reasons)) into.reasons[k] = (into.reasons[k] ?? 0) + v;
   for (const [k, v] of Object.entries(c.categories)) into.categories[k] = (into.categories[k] ?? 0) + v;
   c.latency.forEach((v, i) => (into.latency[i] += v));
@@ -68,6 +74,26 @@ export interface Summary {
   passRate: number | null; passRateText: string;
   reasons: Record<string, number>; categories: Record<string, number>;
   p50Ms: number | null; p95Ms: number | null;
+  /** only where a gate has a passage sensor (a checkpoint, or the sum of those in a province or the nation) */
+  passage?: Passage;
+}
+
+/**
+ * What a gate with a passage sensor adds: of the validated (green scans and the officer's openings, each of which
+ * opened the gate), those passed through and those annulled because nobody did; and passages with no green
+ * waiting. passed = validated − not passed: the kiosk reports the misses, not every passage.
+ */
+export interface Passage { validated: number; passed: number; notPassed: number; tailgating: number }
+
+export function passageOf(c: Counts): Passage {
+  const validated = c.green + c.overrides;
+  return { validated, passed: Math.max(0, validated - c.annulled), notPassed: c.annulled, tailgating: c.tailgate };
+}
+
+function addPassage(into: Passage | undefined, p: Passage): Passage {
+  if (!into) return { ...p };
+  into.validated += p.validated; into.passed += p.passed; into.notPassed += p.notPassed; into.tailgating += p.tailgating;
+  return into;
 }
 
 export function summarise(c: Counts): Summary {
@@ -94,6 +120,8 @@ export interface CounterShape { clockSynced: boolean; override?: boolean; verdic
  * (checked at ingest), and origins and officers match their patterns (the scan schema), so these keys never carry arbitrary
  * input. An origin is counted by verdict (`o:VN-79:green`): the movement between provinces (movementFrom). */
 export function keysOf(s: CounterShape): string[] {
+  // a passage record (a gate's sensor) is not a scan: counted apart, not as red, nor in the officer's or the hour's
+  if (isPassageReason(s.reason)) return [s.reason === 'no-passage' ? 'annulled' : 'tailgate'];
   const keys: string[] = [];
   if (!s.clockSynced) keys.push('unsynced');
   // the officer on duty, by verdict and by override (`f:CA79-0042:green`): the figures grouped by officer
@@ -147,6 +175,8 @@ function applyCounter(c: Counts, hours: number[], key: string, n: number): void 
     case 'red': c.red += n; return;
     case 'overrides': c.overrides += n; return;
     case 'unsynced': c.unsynced += n; return;
+    case 'annulled': c.annulled += n; return;
+    case 'tailgate': c.tailgate += n; return;
   }
   const [kind, k] = [key.slice(0, 2), key.slice(2)];
   if (kind === 'r:') c.reasons[k] = (c.reasons[k] ?? 0) + n;
@@ -155,8 +185,12 @@ function applyCounter(c: Counts, hours: number[], key: string, n: number): void 
   else if (kind === 'h:') { const h = Number(k); if (h >= 0 && h < 24) hours[h] += n; }
 }
 
-/** A day (or range) report from the store's counters: checkpoints, provinces (by the device's area) and the nation. */
-export function reportFrom(rows: CounterRow[], from: string, to: string, timeZone: string, areaOf: (checkpoint: string) => string | undefined): DayReport {
+/**
+ * A day (or range) report from the store's counters: checkpoints, provinces (by the device's area) and the nation.
+ * `gated`: whether a checkpoint's gate has a passage sensor (its kiosk says so); one with a passage record in the
+ * period counts as gated too. Only gated checkpoints carry `passage`, and a province or the nation the sum of theirs.
+ */
+export function reportFrom(rows: CounterRow[], from: string, to: string, timeZone: string, areaOf: (checkpoint: string) => string | undefined, gated: (checkpoint: string) => boolean = () => false): DayReport {
   const cps = new Map<string, { c: Counts; hours: number[] }>();
   for (const r of rows) {
     let e = cps.get(r.checkpoint);
@@ -166,6 +200,8 @@ export function reportFrom(rows: CounterRow[], from: string, to: string, timeZon
   const nation = emptyCounts();
   const nationHours = Array(24).fill(0) as number[];
   const provinces = new Map<string, Counts>();
+  let nationPassage: Passage | undefined;
+  const provincePassage = new Map<string, Passage>();
   const checkpoints = [...cps.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, { c, hours }]) => {
     const area = areaOf(id) ?? 'VN';
     const province = area === 'VN' ? 'VN' : area.slice(0, 2);
@@ -174,12 +210,17 @@ export function reportFrom(rows: CounterRow[], from: string, to: string, timeZon
     const p = provinces.get(province) ?? emptyCounts();
     mergeCounts(p, c);
     provinces.set(province, p);
-    return { id, area, province, ...summarise(c), hours };
+    if (!gated(id) && !c.annulled && !c.tailgate) return { id, area, province, ...summarise(c), hours };
+    const passage = passageOf(c);
+    nationPassage = addPassage(nationPassage, passage);
+    provincePassage.set(province, addPassage(provincePassage.get(province), passage));
+    return { id, area, province, ...summarise(c), passage, hours };
   });
+  const withPassage = <T extends Summary>(s: T, p: Passage | undefined): T => (p ? { ...s, passage: p } : s);
   return {
     day: from === to ? from : `${from}..${to}`, timeZone,
-    nationwide: { ...summarise(nation), hours: nationHours },
-    provinces: [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, v]) => ({ province, ...summarise(v) })),
+    nationwide: withPassage({ ...summarise(nation), hours: nationHours }, nationPassage),
+    provinces: [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([province, v]) => withPassage({ province, ...summarise(v) }, provincePassage.get(province))),
     checkpoints,
   };
 }
@@ -277,8 +318,12 @@ const dayCache = new Map<string, { start: number; end: number; day: string }>();
 /** Day reports as CSV: one row per checkpoint, then the nationwide row. */
 export function reportCsv(r: DayReport): string {
   const reasons = [...new Set(r.checkpoints.flatMap((c) => Object.keys(c.reasons)))].sort();
-  const head = ['day', 'checkpoint', 'area', 'province', 'scans', 'green', 'red', 'pass_rate', 'overrides', 'unsynced_clock', 'p50_ms', 'p95_ms', ...reasons.map((x) => `red_${x}`)];
-  const row = (id: string, area: string, province: string, s: Summary) => [r.day, id, area, province, s.scans, s.green, s.red, s.passRate === null ? '' : (s.passRate * 100).toFixed(2), s.overrides, s.unsynced, s.p50Ms ?? '', s.p95Ms ?? '', ...reasons.map((x) => s.reasons[x] ?? 0)];
+  // passage columns only when some checkpoint's gate has a passage sensor; empty for a checkpoint without one
+  const gates = !!r.nationwide.passage;
+  const head = ['day', 'checkpoint', 'area', 'province', 'scans', 'green', 'red', 'pass_rate', 'overrides', 'unsynced_clock', 'p50_ms', 'p95_ms', ...reasons.map((x) => `red_${x}`),
+    ...(gates ? ['validated', 'passed', 'not_passed', 'tailgating'] : [])];
+  const passage = (p: Passage | undefined) => (!gates ? [] : p ? [p.validated, p.passed, p.notPassed, p.tailgating] : ['', '', '', '']);
+  const row = (id: string, area: string, province: string, s: Summary) => [r.day, id, area, province, s.scans, s.green, s.red, s.passRate === null ? '' : (s.passRate * 100).toFixed(2), s.overrides, s.unsynced, s.p50Ms ?? '', s.p95Ms ?? '', ...reasons.map((x) => s.reasons[x] ?? 0), ...passage(s.passage)];
   const lines = [head, ...r.checkpoints.map((c) => row(c.id, c.area, c.province, c)), row('ALL', 'VN', 'VN', r.nationwide)];
   return lines.map((l) => l.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',')).join('\n') + '\n';
 }

@@ -195,7 +195,7 @@ export class Hub {
       config: this.config,
       mqttPorts: () => this.ports,
       version: () => this.version,
-      report: async (from, to) => reportFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),
+      report: async (from, to) => reportFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area, (id) => this.broker.online.get(id)?.passage === true),
       totals: (day) => this.store.totals(day, ['scans', 'green', 'red']),
       health: (from, to) => this.store.healthFigures(from, to),
       officers: async (from, to) => officersFrom(await this.store.counters(from, to), from, to, this.config.timeZone, (id) => this.credentials.device(id)?.area),

@@ -2,7 +2,7 @@
 // acknowledge, notify. The broker calls it once it has authorised the kiosk for its own scans topic, and sends the
 // MQTT PUBACK only when `batch` resolves: a commit that fails rejects, so the kiosk keeps its scans and sends them
 // again. While the store is down every batch is refused at once and a probe watches for its return.
-import { CATEGORIES, REASONS, decodeScanIdTime, parseScanBatch, type ScanRecord } from '../../protocol/src/index.js';
+import { CATEGORIES, REASONS, decodeScanIdTime, parseScanBatch, passageRecordProblem, type ScanRecord } from '../../protocol/src/index.js';
 import { placeScan } from './figures.js';
 import { StoreUnavailable, type HubStore, type StoredScan } from './store/port.js';
 
@@ -12,12 +12,14 @@ const KNOWN_CATEGORIES = new Set<string>(CATEGORIES);
 /** how far a synchronised kiosk clock may run ahead of the hub's */
 const FUTURE_SKEW_MS = 86_400_000;
 
-export type Refusal = 'time-out-of-range' | 'unknown-reason' | 'unknown-category';
+export type Refusal = 'time-out-of-range' | 'unknown-reason' | 'unknown-category' | 'bad-passage-record';
 
 /** Whether the hub takes one scan, and if not why (pure: tested with plain values). */
 export function admitScan(s: ScanRecord, now: number, retentionDays: number): Refusal | undefined {
   if (!KNOWN_REASONS.has(s.reason)) return 'unknown-reason';
   if (s.category !== undefined && !KNOWN_CATEGORIES.has(s.category)) return 'unknown-category';
+  // a gate's passage record (an annul, a tailgate) counts apart from the scans: only in its own shape
+  if (passageRecordProblem(s)) return 'bad-passage-record';
   if (s.clockSynced) {
     // a synchronised clock's scan counts on its own day, and its id (which begins with its time) picks its
     // partition: both must lie between the oldest day kept and a day ahead

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScanIdGenerator, type ScanRecord } from '../../protocol/src/index.js';
-import { counterDeltas, placeScan } from '../src/figures.js';
+import { counterDeltas, placeScan, reportFrom } from '../src/figures.js';
 import type { HubStore, PayoutClaim, StoredScan } from '../src/store/port.js';
 import type { HealthChange, HealthCode, HealthFigures } from '../src/health.js';
 
@@ -165,6 +165,31 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
     const kept = await h.store.scansOfDay('2021-09-10');
     assert.equal(kept.filter((x) => x.officer === 'CA79-0042').length, 5);
     assert.equal(await h.store.recount('2021-09-10'), []);
+  });
+
+  t('a gate\'s passage records: an annul and a tailgate counted apart from the scans, each once however often it is sent, and the same on recount', async ({ h }) => {
+    const button = { format: 'unknown', source: 'button', ms: 0 } as const;
+    const green = scan('booth-1', '2021-09-10T08:00:00+07:00', { officer: 'CA79-0042' });
+    const opened = scan('booth-1', '2021-09-10T08:01:00+07:00', { ...button, override: true, reason: 'override', officer: 'CA79-0042' });
+    const passed = scan('booth-1', '2021-09-10T08:02:00+07:00');
+    const annul = scan('booth-1', '2021-09-10T08:00:10+07:00', { ...button, verdict: 'red', reason: 'no-passage', passId: green.id, officer: 'CA79-0042' });
+    const tail = scan('booth-1', '2021-09-10T08:03:00+07:00', { ...button, verdict: 'red', reason: 'tailgate' });
+    const other = scan('booth-2', '2021-09-10T08:00:00+07:00');
+    for (const s of [opened, annul, tail]) delete s.category;
+    assert.equal(await h.store.ingest([green, opened, passed, other]), { stored: 4, duplicates: 0 });
+    assert.equal(await h.store.ingest([annul, tail]), { stored: 2, duplicates: 0 });
+    assert.equal(await h.store.ingest([tail, annul, passed]), { stored: 0, duplicates: 3 }, 'a kiosk that sends again (no ack seen) changes nothing');
+    const rows = await h.store.counters('2021-09-10', '2021-09-10');
+    assert.equal(['scans', 'green', 'red', 'overrides', 'annulled', 'tailgate'].map((k) => sum(rows, k, 'booth-1')), [2, 2, 0, 1, 1, 1]);
+    assert.equal(rows.filter((r) => r.key.startsWith('r:') || r.key.startsWith('h:8')).map((r) => [r.checkpoint, r.key, r.n]).sort(), [['booth-1', 'h:8', 2], ['booth-2', 'h:8', 1]],
+      'neither is a red scan, nor in the hours');
+    assert.equal(rows.filter((r) => r.key.startsWith('f:')).map((r) => [r.key, r.n]).sort(), [['f:CA79-0042:green', 1], ['f:CA79-0042:override', 1]], 'nor in the officer\'s figures');
+    const kept = await h.store.scansOfDay('2021-09-10');
+    assert.is(kept.find((x) => x.id === annul.id)?.passId, green.id, 'the annul names the scan it annuls, at the hub too');
+    assert.equal(await h.store.recount('2021-09-10'), [], 'recount from the raw scans: the same counters');
+    const r = reportFrom(rows, '2021-09-10', '2021-09-10', TZ, () => '79/26734', (id) => id === 'booth-1');
+    assert.equal(r.checkpoints.map((c) => [c.id, c.passage ?? null]), [['booth-1', { validated: 3, passed: 2, notPassed: 1, tailgating: 1 }], ['booth-2', null]]);
+    assert.equal(r.nationwide.passage, { validated: 3, passed: 2, notPassed: 1, tailgating: 1 }, 'the nation: the gates with a sensor only');
   });
 
   const figures = async (store: HubStore, from = '2021-09-10', to = from) => {

@@ -142,7 +142,10 @@ async function exportFigures(values: { config?: string; day?: string; to?: strin
   try {
     const { reportFrom, reportCsv } = await import('../../hub/src/figures.js');
     const areas = new Map((await store.devices()).map((d) => [d.id, d.area]));
-    const report = reportFrom(await store.counters(day, to), day, to, config.timeZone, (id) => areas.get(id));
+    // the gates with a passage sensor, as their kiosks last said (kept in the store by hubs on an external broker;
+    // a checkpoint with a passage record in the period counts as one anyway)
+    const gated = new Set((await store.kioskStatuses()).filter((r) => { try { return (JSON.parse(r.status) as { passage?: boolean }).passage === true; } catch { return false; } }).map((r) => r.kiosk));
+    const report = reportFrom(await store.counters(day, to), day, to, config.timeZone, (id) => areas.get(id), (id) => gated.has(id));
     process.stdout.write(values.csv ? reportCsv(report) : JSON.stringify(report) + '\n');
   } finally { await store.close(); }
   return 0;
@@ -155,8 +158,9 @@ async function recount(values: { config?: string; day?: string }): Promise<numbe
   const { store } = await openHubStore(values.config);
   try {
     const changed = await store.recount(day);
-    // every raw scan is a scan or an override in the rebuilt counters (no need to load millions of rows to count them)
-    const kept = (await store.counters(day, day)).filter((r) => r.key === 'scans' || r.key === 'overrides').reduce((a, r) => a + r.n, 0);
+    // every raw scan is a scan, an override or a gate's passage record in the rebuilt counters (no need to load
+    // millions of rows to count them)
+    const kept = (await store.counters(day, day)).filter((r) => ['scans', 'overrides', 'annulled', 'tailgate'].includes(r.key)).reduce((a, r) => a + r.n, 0);
     for (const c of changed) console.log(JSON.stringify({ day, checkpoint: c.checkpoint, counter: c.key, was: c.was, now: c.now }));
     console.error(`chot: ${day}: ${kept} raw scans counted; ${changed.length ? `${changed.length} counters corrected (above)` : 'the figures were exact'}`);
   } finally { await store.close(); }
