@@ -8,6 +8,18 @@ const HUB = { online: 'trực tuyến · online', connecting: 'đang kết nối
 const SCANNER = { ok: 'hoạt động · working', starting: 'đang mở · starting', absent: 'KHÔNG THẤY · not found', stopped: 'ĐÃ DỪNG · stopped' };
 const FIELD_OF = { 'outside-hours': 'f-hours', expired: 'f-valid', 'not-yet-valid': 'f-valid', 'wrong-area': 'f-areas', 'issuer-not-allowed': 'f-issuer', 'category-refused': 'f-category' };
 const IDLE_AFTER_MS = 15000;
+// a payout desk's outcomes in short words for the last scans (the big panel has the whole sentence)
+const PAYOUT_WORDS = {
+  paid: ['Chi trả', 'Paid'], 'already-paid': ['Đã chi trả trước đó', 'Already paid'], 'not-eligible': ['Không thuộc diện hưởng', 'Not eligible'],
+  'other-ward': ['Đăng ký ở phường khác', 'Registered in another ward'], 'programme-not-open': ['Ngoài thời gian chi trả', 'Programme not paying'],
+  'programme-unknown': ['Trung tâm không có chương trình', 'Programme unknown to the hub'], 'pass-refused': null, 'no-holder': ['Không phải giấy công dân', 'Not a citizen pass'],
+  'no-programme': ['Chưa có danh sách chi trả', 'No payout list yet'], 'ward-mismatch': ['Sai phường cài đặt', 'Kiosk set for another ward'],
+  'sign-in-needed': ['Cần cán bộ đăng nhập', 'Officer sign-in needed'], asking: ['Đang hỏi trung tâm', 'Asking the hub'],
+  'hub-offline': ['Chưa chi trả: mất kết nối', 'Not paid: hub offline'], 'hub-timeout': ['Chưa chi trả: chờ trung tâm', 'Not paid: waiting for the hub'],
+  owed: ['Xác nhận muộn: chi khi quét lại', 'Confirmed late: pay on next scan'],
+};
+const PAYOUT_MARK = { green: 'CHI', red: 'KHÔNG', amber: 'CHỜ' };
+const vnd = (n) => { const d = String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ','); return { vi: `${d.replace(/,/g, '.')} đ`, en: `${d} VND` }; };
 
 let reasons = {}; // code → [vi, en], from the kiosk (protocol's REASON_WORDS)
 let zone = 'Asia/Ho_Chi_Minh';
@@ -99,17 +111,20 @@ window.addEventListener('resize', fitSoon);
 function showVerdict(s) {
   current = s;
   const v = $('#verdict');
-  v.className = s.override ? 'override' : s.verdict;
+  const p = s.payout;
+  v.className = p ? (p.lamp === 'amber' ? 'warn' : p.lamp) : s.override ? 'override' : s.verdict;
   v.dataset.scan = s.id;
-  if (s.override) setWord('MỞ CỔNG', 'GATE OPEN');
+  // a payout desk: the payment's word and sentence, never the pass's green
+  if (p) setWord(p.word.vi, p.word.en);
+  else if (s.override) setWord('MỞ CỔNG', 'GATE OPEN');
   else if (s.verdict === 'green') setWord('QUA', 'PASS');
   else setWord('DỪNG', 'STOP');
-  $('#vi').textContent = s.message.vi;
-  $('#en').textContent = s.message.en;
+  $('#vi').textContent = p ? p.message.vi : s.message.vi;
+  $('#en').textContent = p ? p.message.en : s.message.en;
   // the kiosk's own warnings, then how an EU DCC departs from its schema (shown, not decided on)
   const schema = (s.summary && s.summary.warnings) || [];
   $('#warnings').textContent = [...(s.warnings || []).map((w) => WARN[w] || 'Cảnh báo khác · other warning'), ...(schema.length ? [`Chứng nhận lệch chuẩn · certificate deviates from its schema: ${schema.join('; ')}`] : [])].join(' · ');
-  showSummary(s.summary);
+  showSummary(s.summary, p);
   // the field the refusal is about stands out, for the officer to check against the pass
   if (s.reason === 'outside-hours' && s.summary && !s.summary.dateOfBirth) $('#s-hours').textContent += ` · bây giờ · now ${shortTime(s.at)}`;
   const about = FIELD_OF[s.reason];
@@ -119,10 +134,20 @@ function showVerdict(s) {
   fitSoon();
 }
 
-function showSummary(sum) {
+function showSummary(sum, payout) {
   $('#summary').hidden = !sum;
   $('#board').hidden = !!sum;
   if (!sum) return;
+  // at a payout desk the officer checks the name and ID digits, and reads the programme and amount
+  const desk = state && state.payout;
+  $('#f-amount').hidden = !desk;
+  $('#f-programme').hidden = !desk;
+  if (desk) {
+    const amount = (payout && payout.amount) || (desk.programme && desk.programme.amount);
+    const m = amount ? vnd(amount) : null;
+    $('#s-amount').textContent = m ? `${m.vi} · ${m.en}` : '–';
+    $('#s-programme').textContent = desk.programme ? desk.programme.name : '–';
+  }
   $('#s-name').textContent = sum.name || '–';
   $('#s-last4').textContent = sum.idLast4 || '–';
   $('#s-category').textContent = CAT[sum.category] || sum.category || '–';
@@ -131,9 +156,10 @@ function showSummary(sum) {
   $('#s-valid').textContent = `${Number.isFinite(from) ? `${dateTime(from)} → ` : 'đến · until '}${Number.isFinite(until) ? dateTime(until) : '–'}`;
   const dcc = !!sum.dateOfBirth;
   $('#f-born').hidden = !dcc;
-  $('#f-plate').hidden = dcc;
-  $('#f-hours').hidden = dcc;
-  $('#f-areas').hidden = dcc;
+  $('#f-plate').hidden = dcc || !!desk;
+  $('#f-hours').hidden = dcc || !!desk;
+  $('#f-areas').hidden = dcc || !!desk;
+  $('#f-category').hidden = !!desk;
   $('#s-issuer').textContent = sum.issuer || '–';
   if (dcc) {
     $('#s-born').textContent = `${sum.dateOfBirth}${sum.proves ? ` · ${sum.proves}` : ''}`;
@@ -176,6 +202,9 @@ function goIdle() {
 function readiness() {
   if (!state) return { cls: 'warn', vi: 'ĐANG KẾT NỐI', en: 'CONNECTING' };
   if (!state.trust) return { cls: 'warn', vi: 'CHƯA CÓ DANH SÁCH', en: 'NO LISTS' };
+  const desk = state.payout;
+  if (desk && !desk.programme) return { cls: 'warn', vi: 'CHƯA CÓ DANH SÁCH CHI', en: 'NO PAYOUT LIST' };
+  if (desk && desk.programme.open !== 'open') return { cls: 'warn', vi: 'NGOÀI THỜI GIAN CHI', en: 'NOT PAYING NOW' };
   if (!/\bok\b/.test(state.scanner || '')) return { cls: 'warn', vi: 'MÁY QUÉT LỖI', en: 'SCANNER DOWN' };
   return { cls: 'idle', vi: 'SẴN SÀNG', en: 'READY' };
 }
@@ -206,14 +235,22 @@ function listsText(st) {
 function showBoard() {
   if (!state) return;
   const st = state;
-  $('#b-checkpoint').textContent = `${st.kiosk} · ${st.area}`;
+  const desk = st.payout;
+  $('#b-checkpoint-k').textContent = desk ? 'Điểm chi trả, phường · Payout desk, ward' : 'Chốt · Checkpoint';
+  $('#b-checkpoint').textContent = desk ? `${st.kiosk} · ${desk.ward}` : `${st.kiosk} · ${st.area}`;
+  for (const id of ['#f-b-amount', '#f-b-programme', '#f-b-validity']) $(id).hidden = !desk;
+  for (const id of ['#f-b-last', '#f-b-clock']) $(id).hidden = !!desk;
+  if (desk) showDesk(desk);
   $('#b-time').textContent = `${clockText(Date.now() + skew)}`;
   $('#b-last').textContent = lastScanAt ? `${shortTime(lastScanAt)} · ${ago(lastScanAt)}` : 'chưa có · none yet';
   // the name only: the officer's code goes into the records, never onto the screen
   $('#b-officer').textContent = st.officer ? st.officer.name : 'chưa đăng nhập · nobody signed in';
   $('#b-officer').className = st.officer ? '' : 'bad';
   const hub = $('#b-hub');
-  hub.textContent = HUB[st.hub] || st.hub;
+  // a payout desk says how many claims wait for the hub's answer, and how many late payments are owed
+  const waiting = desk && desk.pending ? ` · ${desk.pending} chờ trả lời · waiting` : '';
+  const owed = desk && desk.owed ? ` · ${desk.owed} chi khi quét lại · owed` : '';
+  hub.textContent = `${HUB[st.hub] || st.hub}${waiting}${owed}`;
   hub.className = st.hub === 'online' || st.hub === 'not configured' ? '' : 'bad';
   const clock = $('#b-clock');
   clock.textContent = st.clock && st.clock.synced ? `đồng bộ · synced (${st.clock.source})` : 'CHƯA ĐỒNG BỘ · not synced';
@@ -223,22 +260,45 @@ function showBoard() {
   $('#b-lists').className = l.bad ? 'bad' : '';
 }
 
+function showDesk(desk) {
+  const p = desk.programme;
+  const m = p ? vnd(p.amount) : null;
+  $('#b-amount').textContent = m ? `${m.vi} · ${m.en}` : '–';
+  $('#b-amount').className = p ? '' : 'bad';
+  $('#b-programme').textContent = p ? `${p.name} (v${p.version}, ${p.eligible.toLocaleString('vi-VN')} người · eligible)` : 'CHƯA CÓ DANH SÁCH · no list yet: không chi trả được · nothing can be paid';
+  $('#b-programme').className = p ? '' : 'bad';
+  const open = p ? { open: 'đang chi · paying', 'not-yet': 'CHƯA BẮT ĐẦU · not yet', ended: 'ĐÃ KẾT THÚC · ended' }[p.open] : '';
+  $('#b-validity').textContent = p ? `${dateTime(p.validFrom * 1000)} → ${dateTime(p.validUntil * 1000)} · ${open}` : '–';
+  $('#b-validity').className = p && p.open === 'open' ? '' : 'bad';
+}
+
 // ---- the last scans --------------------------------------------------------------------------------------------
 function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
 
-function addRecent(s) {
-  const li = el('li', s.override ? 'override' : s.verdict);
+function recentRow(s) {
+  const p = s.payout;
+  const li = el('li', p ? (p.lamp === 'amber' ? 'warn' : p.lamp) : s.override ? 'override' : s.verdict);
   li.dataset.scan = s.id;
-  const mark = s.override ? 'MỞ' : s.verdict === 'green' ? 'QUA' : 'DỪNG';
+  const mark = p ? PAYOUT_MARK[p.lamp] : s.override ? 'MỞ' : s.verdict === 'green' ? 'QUA' : 'DỪNG';
   li.append(el('time', null, shortTime(s.at)), el('span', 'mark', mark));
   const name = s.summary && s.summary.name;
-  if (s.verdict !== 'green' || s.override) {
+  // a payout: the outcome in words (a refused pass: the pass's reason), then the name
+  const pw = p && (PAYOUT_WORDS[p.reason] ? { vi: PAYOUT_WORDS[p.reason][0], en: PAYOUT_WORDS[p.reason][1] } : words(s.reason));
+  if (pw) {
+    li.append(el('span', 'vi', pw.vi), el('span', 'en', ` · ${pw.en}`));
+    if (name) li.append(document.createTextNode(' — '), el('span', 'name', name));
+  } else if (s.verdict !== 'green' || s.override) {
     const w = words(s.reason);
     li.append(el('span', 'vi', w.vi), el('span', 'en', ` · ${w.en}`));
     if (name) li.append(document.createTextNode(' — '), el('span', 'name', name));
   } else {
     li.append(el('span', 'name', name || words(s.reason).vi));
   }
+  return li;
+}
+
+function addRecent(s) {
+  const li = recentRow(s);
   const ol = $('#scans');
   ol.prepend(li);
   while (ol.children.length > 20) ol.lastChild.remove();
@@ -294,6 +354,14 @@ function connect() {
   es.addEventListener('scan', (e) => { const s = JSON.parse(e.data); lastScanAt = s.at; showVerdict(s); addRecent(s); });
   es.addEventListener('state', (e) => showState(JSON.parse(e.data)));
   es.addEventListener('enrolment', (e) => showEnrolment(JSON.parse(e.data)));
+  // a payout's answer came (or did not, in time): its row changes, and the big panel if that scan is on it
+  es.addEventListener('payout', (e) => {
+    const s = JSON.parse(e.data);
+    const row = document.querySelector(`#scans li[data-scan="${s.id}"]`);
+    if (row) row.replaceWith(recentRow(s));
+    if ($('#verdict').dataset.scan === s.id || (!current && s.payout && s.payout.lamp === 'green')) showVerdict(s);
+    fitSoon();
+  });
   es.onerror = () => { setCell('#st-link', 'MẤT KẾT NỐI VỚI MÁY · kiosk not responding', true); fitSoon(); };
 }
 
