@@ -279,7 +279,8 @@ function recentRow(s) {
   const p = s.payout;
   const li = el('li', p ? (p.lamp === 'amber' ? 'warn' : p.lamp) : s.override ? 'override' : s.verdict);
   li.dataset.scan = s.id;
-  const mark = p ? PAYOUT_MARK[p.lamp] : s.override ? 'MỞ' : s.verdict === 'green' ? 'QUA' : 'DỪNG';
+  // a gate's passage sensor: a green nobody passed after is cancelled (HỦY); a tailgate is a stop like a red
+  const mark = p ? PAYOUT_MARK[p.lamp] : s.override ? 'MỞ' : s.verdict === 'green' ? 'QUA' : s.reason === 'no-passage' ? 'HỦY' : 'DỪNG';
   li.append(el('time', null, shortTime(s.at)), el('span', 'mark', mark));
   const name = s.summary && s.summary.name;
   // a payout: the outcome in words (a refused pass: the pass's reason), then the name
@@ -351,7 +352,14 @@ async function load() {
 function connect() {
   const es = new EventSource('/events');
   es.addEventListener('open', () => load().catch(() => {}));
-  es.addEventListener('scan', (e) => { const s = JSON.parse(e.data); lastScanAt = s.at; showVerdict(s); addRecent(s); });
+  es.addEventListener('scan', (e) => {
+    const s = JSON.parse(e.data);
+    lastScanAt = s.at;
+    // an annul (nobody passed after a green) goes in the list only: the next traveller may be at the booth already,
+    // and a big STOP would be about someone else
+    if (s.reason !== 'no-passage') showVerdict(s);
+    addRecent(s);
+  });
   es.addEventListener('state', (e) => showState(JSON.parse(e.data)));
   es.addEventListener('enrolment', (e) => showEnrolment(JSON.parse(e.data)));
   // a payout's answer came (or did not, in time): its row changes, and the big panel if that scan is on it
