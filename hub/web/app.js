@@ -16,7 +16,9 @@ const T = {
     movementTitle: 'Di biến động dân cư: nơi đi → tỉnh của chốt', topFlows: 'Luồng đông nhất', origin: 'Nơi đi', destination: 'Tỉnh của chốt', travellers: 'Lượt qua chốt',
     vnUnknown: 'Việt Nam (không rõ tỉnh)', otherOrigins: 'nơi khác', noOrigin: (n) => `${n} lượt quét không rõ nơi đi (máy ở chốt đời cũ, hoặc mã không xác thực được).`, noMovement: 'Chưa có lượt quét nào ghi nơi đi trong kỳ này.',
     matrixCorner: 'Nơi đi ↓ · tỉnh của chốt →', redOf: (n) => `từ chối ${n}`,
-    officersTitle: 'Theo cán bộ trực', officer: 'Cán bộ', noOfficers: 'Chưa có cán bộ nào đăng nhập ở chốt trong kỳ này.', noOfficer: (n) => `${n} lượt quét khi không có cán bộ đăng nhập.` },
+    officersTitle: 'Theo cán bộ trực', officer: 'Cán bộ', noOfficers: 'Chưa có cán bộ nào đăng nhập ở chốt trong kỳ này.', noOfficer: (n) => `${n} lượt quét khi không có cán bộ đăng nhập.`,
+    passageTitle: 'Qua cổng (cảm biến qua cổng)', validated: 'Hợp lệ, mở cổng', gatePassed: 'Đã qua cổng', notPassed: 'Không qua: hủy lượt', tailgating: 'Qua không có lượt hợp lệ',
+    passageNote: 'Chỉ các chốt có cảm biến qua cổng. Hợp lệ gồm lượt quét hợp lệ và lượt cán bộ mở cổng; đã qua = hợp lệ trừ lượt bị hủy vì không ai qua.' },
   en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
@@ -32,7 +34,9 @@ const T = {
     movementTitle: 'Movement: origin → province of the checkpoint', topFlows: 'Largest flows', origin: 'From', destination: 'Checkpoint province', travellers: 'Travellers',
     vnUnknown: 'Viet Nam (province not known)', otherOrigins: 'elsewhere', noOrigin: (n) => `${n} scans with no origin (older kiosks, or codes that did not verify).`, noMovement: 'No scan with an origin in this period yet.',
     matrixCorner: 'From ↓ · checkpoint province →', redOf: (n) => `refused ${n}`,
-    officersTitle: 'By officer on duty', officer: 'Officer', noOfficers: 'No officer signed in at any booth in this period.', noOfficer: (n) => `${n} scans with nobody signed in.` },
+    officersTitle: 'By officer on duty', officer: 'Officer', noOfficers: 'No officer signed in at any booth in this period.', noOfficer: (n) => `${n} scans with nobody signed in.`,
+    passageTitle: 'Through the gate (passage sensor)', validated: 'Valid, gate opened', gatePassed: 'Went through', notPassed: 'Did not pass: cancelled', tailgating: 'Passed with no valid scan',
+    passageNote: 'Checkpoints with a passage sensor only. Valid counts valid scans and the officer opening the gate; went through = valid less those cancelled because nobody passed.' },
 };
 let lang = localStorage.getItem('chot-lang') || 'vi';
 const $ = (s) => document.querySelector(s);
@@ -155,7 +159,21 @@ function renderFigures(r) {
   foot.append(row('checkpoints', [t('all'), 'VN', fmt(n.scans), fmt(n.green), fmt(n.red), n.passRateText, fmt(n.overrides), reasons, ms(n)]));
   const pb = $('#provinces tbody'); pb.replaceChildren();
   for (const s of r.provinces) pb.append(row('provinces', [provinceCell(s.province, el('td')), fmt(s.scans), fmt(s.green), fmt(s.red), s.passRateText], { province: s.province }));
+  renderPassage(r);
   drawChart(n.hours, r.day);
+}
+
+/** Gates with a passage sensor: validated, passed, not passed, tailgating; the card only when some gate has one. */
+function renderPassage(r) {
+  const n = r.nationwide;
+  $('#passage-card').hidden = !n.passage;
+  if (!n.passage) return;
+  $('#passage-meta').textContent = `(${r.day})`;
+  const cells = (p) => [fmt(p.validated), fmt(p.passed), fmt(p.notPassed), fmt(p.tailgating)];
+  const body = $('#passage tbody'); body.replaceChildren();
+  for (const c of r.checkpoints) if (c.passage) body.append(row('passage', [c.id, ...cells(c.passage)], { checkpoint: c.id }));
+  const foot = $('#passage tfoot'); foot.replaceChildren();
+  foot.append(row('passage', [t('all'), ...cells(n.passage)]));
 }
 
 let loading = null, again = false;
