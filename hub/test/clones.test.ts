@@ -6,11 +6,11 @@ import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 import { ScanIdGenerator, fromHex, openStatusList, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { distanceKm, judge, parseLatLon, type Place, type Sighting } from '../src/clones.js';
+import { launchChromium } from '../../kiosk/test/browser.js';
 import { chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
 
 const HCM = { lat: 10.7769, lon: 106.7009 }, HN = { lat: 21.0285, lon: 105.8542 }, THU_DUC = { lat: 10.8494, lon: 106.7537 };
@@ -84,7 +84,7 @@ test('through MQTT and the store: one alert (a redelivery adds none), in the API
   const m = await (await fetch(`http://127.0.0.1:${http}/metrics`, { headers: auth })).text();
   assert.match(m, /^chot_clone_alerts_open 1$/m);
   // the operator sees it on the dashboard and revokes it with one click
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`http://127.0.0.1:${http}/`);

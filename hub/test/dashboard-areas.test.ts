@@ -6,9 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, localDay, openStatusList, topics } from '../../protocol/src/index.js';
+import { cells, dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
 import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -33,7 +34,7 @@ test.before(async () => {
     await startAll();
     auth = `Bearer ops:${JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password}`;
     await accountsKnown(hub, 1);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
@@ -156,34 +157,13 @@ test('scans that carry their origin: the origin → checkpoint-province matrix, 
   assert.is((await get('/api/figures')).nationwide.scans, 33);
 });
 
-/** What does not fit the width (as dashboard-layout.test.ts checks): sideways scroll, or an element past the edge. */
-function overflows(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const vw = innerWidth;
-    if (document.scrollingElement!.scrollWidth > vw) out.push(`the page is ${document.scrollingElement!.scrollWidth} px wide in a ${vw} px viewport`);
-    for (const e of document.querySelectorAll('#health-card, #movement-card, #health-card *, #movement-card *')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${(e.textContent ?? '').trim().slice(0, 30)}" spans ${Math.round(r.left)}–${Math.round(r.right)}`);
-    }
-    return out;
-  });
-}
-
 async function login(size: { width: number; height: number }): Promise<Page> {
-  const page = await browser.newPage({ viewport: size });
-  await page.goto(base);
-  await page.evaluate(() => localStorage.setItem('chot-lang', 'vi'));
-  await page.fill('input[name=user]', 'ops');
-  await page.fill('input[name=password]', auth.slice('Bearer ops:'.length));
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#app:not([hidden])');
+  const page = await dashboardLogin(browser, base, 'ops', auth.slice('Bearer ops:'.length), size);
   await page.waitForFunction(() => !!document.querySelector('#health-wards tbody tr') && !!document.querySelector('#movement-flows tbody tr'), undefined, { timeout: 10_000 });
   return page;
 }
 
-const cells = (page: Page, sel: string) => page.$$eval(sel, (trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+const CARDS = '#health-card, #movement-card, #health-card *, #movement-card *';
 
 test('the dashboard: F0–F3 in the seed\'s form by province and by ward, and the origin → checkpoint matrix with the top flows; Vietnamese and English; desktop and phone', async () => {
   for (const [name, size] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
@@ -209,7 +189,7 @@ test('the dashboard: F0–F3 in the seed\'s form by province and by ward, and th
     ].map((r) => r.map((c) => c.replace('Hà Nội', 'TP. Hà Nội'))));
     assert.equal((await cells(page, '#movement-flows tbody tr'))[0], ['TP. Hà Nội (01)', 'TP. Hồ Chí Minh (79)', '14', '12', '< 5']);
     assert.match(await page.textContent('#movement-note') ?? '', /^3 lượt quét không rõ nơi đi/);
-    assert.equal(await overflows(page), [], `${name}: nothing reaches past the right edge`);
+    assert.equal(await overflows(page, CARDS), [], `${name}: nothing reaches past the right edge`);
     await page.locator('#health-card').screenshot({ path: join(ARTIFACTS, `dashboard-areas-${name}.png`) });
     await page.locator('#movement-card').screenshot({ path: join(ARTIFACTS, `dashboard-movement-${name}.png`) });
     // English
@@ -219,7 +199,7 @@ test('the dashboard: F0–F3 in the seed\'s form by province and by ward, and th
     assert.equal((await cells(page, '#health-provinces tbody tr'))[1].slice(0, 2), ['Ho Chi Minh City (79)', 'F0 15 · F1 7 · F2 6 · F3 0']);
     assert.equal((await cells(page, '#movement-matrix tbody tr')).map((r) => r[0]), ['Ha Noi City (01)', 'Ho Chi Minh City (79)', 'Binh Duong (74)', 'Germany (DE)']);
     assert.match(await page.textContent('#movement-note') ?? '', /^3 scans with no origin/);
-    assert.equal(await overflows(page), [], `${name} in English`);
+    assert.equal(await overflows(page, CARDS), [], `${name} in English`);
     await page.locator('#health-card').screenshot({ path: join(ARTIFACTS, `dashboard-areas-${name}-en.png`) });
     await page.locator('#movement-card').screenshot({ path: join(ARTIFACTS, `dashboard-movement-${name}-en.png`) });
     await page.close();

@@ -5,9 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { REASON_WORDS, ScanIdGenerator, topics } from '../../protocol/src/index.js';
+import { dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
 import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, type World, accountsKnown } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -46,16 +47,7 @@ async function send(s: Site, kiosk: string, scans: Scan[], status?: Record<strin
 }
 const many = (n: number, x: Scan): Scan[] => Array.from({ length: n }, () => ({ ...x }));
 
-async function login(s: Site, size: keyof typeof SIZES): Promise<Page> {
-  const page = await browser.newPage({ viewport: SIZES[size] });
-  await page.goto(s.base);
-  await page.evaluate(() => localStorage.setItem('chot-lang', 'vi'));
-  await page.fill('input[name=user]', 'ops');
-  await page.fill('input[name=password]', s.operatorPw);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#app:not([hidden])');
-  return page;
-}
+const login = (s: Site, size: keyof typeof SIZES): Promise<Page> => dashboardLogin(browser, s.base, 'ops', s.operatorPw, SIZES[size]);
 
 /** The numbers on screen, read in one go: the live counters, the totals row, the sums of the rows and of the chart. */
 function numbers(page: Page) {
@@ -73,21 +65,8 @@ function numbers(page: Page) {
   });
 }
 
-/** What does not fit the width: the page scrolling sideways, or an element reaching past the viewport's right edge. */
-function overflows(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const vw = innerWidth;
-    const se = document.scrollingElement!;
-    if (se.scrollWidth > vw) out.push(`the page is ${se.scrollWidth} px wide in a ${vw} px viewport`);
-    for (const e of document.querySelectorAll('header, h1, h2, .card, .counters > div, #range, #chart, table, tr, td, th')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue; // not displayed (a table head on a phone)
-      if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${(e.textContent ?? '').trim().slice(0, 30)}" spans ${Math.round(r.left)}–${Math.round(r.right)}`);
-    }
-    return out;
-  });
-}
+/** Everything of the page that could reach past the viewport's right edge. */
+const WHOLE_PAGE = 'header, h1, h2, .card, .counters > div, #range, #chart, table, tr, td, th';
 
 async function codesShown(page: Page): Promise<string[]> {
   const text = await page.evaluate(() => document.body.innerText);
@@ -98,7 +77,7 @@ let main: Site;
 
 test.before(async () => {
   try {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    browser = await launchChromium();
     main = await site('dashboard-layout');
     mkdirSync(ARTIFACTS, { recursive: true });
   } catch (e) { console.error('set-up failed:', e); throw e; }
@@ -158,7 +137,7 @@ test('reasons in words, provinces by name from the 2021 list, values on the char
     const fleet = await page.$$eval('#fleet tr[data-kiosk="hcm-q1-001"] td', (tds) => tds.map((td) => td.textContent));
     assert.is(fleet[4], 'tin cậy v3, trạng thái v7 · CŨ');
     assert.is(fleet[7], 'serial: hoạt động');
-    assert.equal(await overflows(page), [], `${size}: nothing reaches past the right edge`);
+    assert.equal(await overflows(page, WHOLE_PAGE), [], `${size}: nothing reaches past the right edge`);
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${size}.png`), fullPage: true });
     // English: the same words in English, names in Latin letters
     await page.click('#lang');
@@ -168,7 +147,7 @@ test('reasons in words, provinces by name from the 2021 list, values on the char
     assert.equal(await page.$$eval('#provinces tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent)), ['Bac Giang (24)', 'Binh Duong (74)', 'Ho Chi Minh City (79)']);
     assert.is(await page.textContent('#fleet tr[data-kiosk="hcm-q1-001"] td:nth-child(5)'), 'trust v3, status v7 · OUT OF DATE');
     assert.equal(await codesShown(page), [], 'codes on the English page');
-    assert.equal(await overflows(page), [], `${size} in English`);
+    assert.equal(await overflows(page, WHOLE_PAGE), [], `${size} in English`);
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${size}-en.png`), fullPage: true });
     await page.close();
   }
@@ -182,7 +161,7 @@ test('a hub on the 2025 list names 24 Bắc Ninh and says 74 is not in it, rathe
   await page.waitForFunction(() => document.querySelector('#live-scans')?.textContent === '2', undefined, { timeout: 5000 });
   assert.equal(await page.$$eval('#provinces tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent)), ['Bắc Ninh (24)', '74 (không có trong danh mục 2025)']);
   assert.is(await page.textContent('#province-list'), '(danh mục 2025)');
-  assert.equal(await overflows(page), []);
+  assert.equal(await overflows(page, WHOLE_PAGE), []);
   await page.close();
 });
 

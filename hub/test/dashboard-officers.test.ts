@@ -5,9 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, localDay, topics } from '../../protocol/src/index.js';
+import { cells, dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
 import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -26,7 +27,7 @@ test.before(async () => {
     base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
     auth = `Bearer ops:${JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password}`;
     await accountsKnown(hub, 1);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
@@ -85,33 +86,12 @@ test('scans with the officer on duty: grouped by officer and checkpoint in the A
 });
 
 async function login(size: { width: number; height: number }): Promise<Page> {
-  const page = await browser.newPage({ viewport: size });
-  await page.goto(base);
-  await page.evaluate(() => localStorage.setItem('chot-lang', 'vi'));
-  await page.fill('input[name=user]', 'ops');
-  await page.fill('input[name=password]', auth.slice('Bearer ops:'.length));
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#app:not([hidden])');
+  const page = await dashboardLogin(browser, base, 'ops', auth.slice('Bearer ops:'.length), size);
   await page.waitForFunction(() => !!document.querySelector('#officers tbody tr'), undefined, { timeout: 10_000 });
   return page;
 }
 
-/** What does not fit the width: sideways scroll, or an element of the officers' card past the edge. */
-function overflows(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const vw = innerWidth;
-    if (document.scrollingElement!.scrollWidth > vw) out.push(`the page is ${document.scrollingElement!.scrollWidth} px wide in a ${vw} px viewport`);
-    for (const e of document.querySelectorAll('#officers-card, #officers-card *')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${(e.textContent ?? '').trim().slice(0, 30)}" spans ${Math.round(r.left)}–${Math.round(r.right)}`);
-    }
-    return out;
-  });
-}
-
-const cells = (page: Page, sel: string) => page.$$eval(sel, (trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+const OFFICERS_CARD = '#officers-card, #officers-card *';
 
 test('the dashboard: officers on duty with their checkpoints, scans, pass rate and overrides; Vietnamese and English; desktop and phone', async () => {
   for (const [name, size] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
@@ -123,13 +103,13 @@ test('the dashboard: officers on duty with their checkpoints, scans, pass rate a
     ]);
     assert.is(await page.textContent('#officers-note'), '4 lượt quét khi không có cán bộ đăng nhập.');
     assert.match(await page.getAttribute('#officers-csv', 'href') ?? '', /^\/api\/officers\.csv\?from=\d{4}-\d\d-\d\d&to=/);
-    assert.equal(await overflows(page), [], `${name}: nothing reaches past the right edge`);
+    assert.equal(await overflows(page, OFFICERS_CARD), [], `${name}: nothing reaches past the right edge`);
     await page.locator('#officers-card').screenshot({ path: join(ARTIFACTS, `dashboard-officers-${name}.png`) });
     await page.click('#lang');
     await page.waitForFunction(() => document.querySelector('#officers-card h2 span')?.textContent === 'By officer on duty');
     assert.is(await page.textContent('#officers-note'), '4 scans with nobody signed in.');
     assert.equal(await page.$$eval('#officers thead th', (ths) => ths.map((th) => th.textContent)), ['Officer', 'Checkpoint', 'Scans', 'Passed', 'Refused', 'Pass rate', 'Overrides']);
-    assert.equal(await overflows(page), [], `${name} in English`);
+    assert.equal(await overflows(page, OFFICERS_CARD), [], `${name} in English`);
     await page.locator('#officers-card').screenshot({ path: join(ARTIFACTS, `dashboard-officers-${name}-en.png`) });
     await page.close();
   }

@@ -3,9 +3,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, topics, localDay } from '../../protocol/src/index.js';
+import { launchChromium } from '../../kiosk/test/browser.js';
 import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -22,10 +23,7 @@ test.before(async () => {
     base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
     operatorPw = JSON.parse(chot(['account', 'add', 'ops-hcm', '--role', 'operator', '--config', hub.config]).out).password;
     await accountsKnown(hub, 1);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
 

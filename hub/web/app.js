@@ -214,11 +214,15 @@ function changesCell(ch) {
 }
 let health = null, healthProvince = '';
 
-async function loadHealth() {
+/** A card's report over the range shown: its CSV link set, then the JSON read (kept for a language switch). */
+function readCard(card, path, extra = '') {
   const q = `from=${range.from}&to=${range.to}`;
-  $('#health-csv').href = `/api/areas.csv?${q}`;
-  const v = await api(`/api/areas?${q}${healthProvince ? `&province=${healthProvince}` : ''}`);
-  health = v;
+  $(`#${card}-csv`).href = `/api/${path}.csv?${q}`;
+  return api(`/api/${path}?${q}${extra}`);
+}
+
+async function loadHealth() {
+  health = await readCard('health', 'areas', healthProvince ? `&province=${healthProvince}` : '');
   renderHealth();
 }
 
@@ -264,9 +268,7 @@ function originName(o) {
 let movement = null;
 
 async function loadMovement() {
-  const q = `from=${range.from}&to=${range.to}`;
-  $('#movement-csv').href = `/api/movement.csv?${q}`;
-  movement = await api(`/api/movement?${q}`);
+  movement = await readCard('movement', 'movement');
   renderMovement();
 }
 
@@ -308,9 +310,7 @@ function renderMovement() {
 let officers = null;
 
 async function loadOfficers() {
-  const q = `from=${range.from}&to=${range.to}`;
-  $('#officers-csv').href = `/api/officers.csv?${q}`;
-  officers = await api(`/api/officers?${q}`);
+  officers = await readCard('officers', 'officers');
   renderOfficers();
 }
 

@@ -242,22 +242,10 @@ export class HubHttp {
       return this.json(res, 200, { user, today, timeZone: this.hub.config.timeZone, store: this.hub.store(), reasons: REASON_WORDS, provinces });
     }
     if (req.method === 'GET' && (path === '/api/figures' || path === '/api/export.csv')) {
-      const days = dayRange(url, today);
-      if (typeof days === 'string') return this.json(res, 400, { error: days });
-      const { from, to } = days;
-      let report: DayReport;
-      try { report = await this.hub.report(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
-      if (path === '/api/figures') return this.json(res, 200, report);
-      return this.send(res, 200, 'text/csv; charset=utf-8', reportCsv(report), { 'Content-Disposition': `attachment; filename="chot-${from}${to !== from ? `_${to}` : ''}.csv"` });
+      return this.dayReport(res, url, today, (from, to) => this.hub.report(from, to), path === '/api/export.csv' ? [reportCsv, 'chot'] : undefined);
     }
     if (req.method === 'GET' && (path === '/api/officers' || path === '/api/officers.csv')) {
-      const days = dayRange(url, today);
-      if (typeof days === 'string') return this.json(res, 400, { error: days });
-      const { from, to } = days;
-      let r: OfficersReport;
-      try { r = await this.hub.officers(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
-      if (path === '/api/officers') return this.json(res, 200, r);
-      return this.send(res, 200, 'text/csv; charset=utf-8', officersCsv(r), { 'Content-Disposition': `attachment; filename="chot-officers-${from}${to !== from ? `_${to}` : ''}.csv"` });
+      return this.dayReport(res, url, today, (from, to) => this.hub.officers(from, to), path === '/api/officers.csv' ? [officersCsv, 'chot-officers'] : undefined);
     }
     if (req.method === 'GET' && (path === '/api/areas' || path === '/api/areas.csv' || path === '/api/movement' || path === '/api/movement.csv')) {
       const days = dayRange(url, today);
@@ -298,6 +286,17 @@ export class HubHttp {
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
     return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });
+  }
+
+  /** A report over the days asked for, as JSON, or as CSV (the function and the file name's start) for a download. */
+  private async dayReport<R>(res: ServerResponse, url: URL, today: string, make: (from: string, to: string) => Promise<R>, csv?: [(r: R) => string, string]): Promise<void> {
+    const days = dayRange(url, today);
+    if (typeof days === 'string') return this.json(res, 400, { error: days });
+    const { from, to } = days;
+    let r: R;
+    try { r = await make(from, to); } catch (e) { return this.json(res, 503, { error: `the store cannot answer: ${(e as Error).message}` }); }
+    if (!csv) return this.json(res, 200, r);
+    return this.send(res, 200, 'text/csv; charset=utf-8', csv[0](r), { 'Content-Disposition': `attachment; filename="${csv[1]}-${from}${to !== from ? `_${to}` : ''}.csv"` });
   }
 
   /** A release bundle, whole or from a byte range (`Range: bytes=N-` or `N-M`): a kiosk resumes where its link dropped. */
