@@ -338,7 +338,7 @@ export interface OfficersReport {
   officers: Array<{ officer: string; checkpoints: string[]; scans: number; green: number; red: number; overrides: number; passRateText: string }>;
   /** officer × checkpoint, in officer then checkpoint order */
   rows: OfficerAtCheckpoint[];
-  /** scans and overrides made with nobody signed in (older kiosks, booths without officer cards) */
+  /** scans made with nobody signed in (older kiosks, booths without officer cards); overrides need a sign-in */
   noOfficer: number;
 }
 
@@ -349,10 +349,10 @@ export function officersFrom(rows: CounterRow[], from: string, to: string, timeZ
   const at = new Map<string, OfficerAtCheckpoint>();
   let all = 0, withOfficer = 0;
   for (const r of rows) {
-    if (r.key === 'scans' || r.key === 'overrides') { all += r.n; continue; }
+    if (r.key === 'scans') { all += r.n; continue; }
     const m = OFFICER_KEY.exec(r.key);
     if (!m) continue;
-    withOfficer += r.n;
+    if (m[2] !== 'override') withOfficer += r.n;
     const id = `${m[1]}\u0000${r.checkpoint}`;
     let e = at.get(id);
     if (!e) {
