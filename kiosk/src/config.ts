@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { DEFAULT_SIGNAL, type SignalConfig } from './gpio/signal.js';
 import type { PassageConfig } from './passage-watch.js';
 import { formatSchemaError } from '../../protocol/src/index.js';
+import { checkPayout, type PayoutConfig } from './payout/config.js';
 
 export interface KioskConfig {
   kiosk: { id: string; area: string; timeZone: string; acceptedCategories?: string[]; maxDeclarationAgeHours?: number; skewSeconds: number; debounceMs: number };
@@ -28,6 +29,9 @@ export interface KioskConfig {
   journal: { commitMs: number; maxBytes: number; segmentBytes: number };
   screen: { port: number; host: string };
   update: { dir: string; web?: string; idleSeconds: number; window?: string; rateKBps: number; confirmSeconds: number };
+  /** a checkpoint (the default) or a ward office's payout desk (kiosk/src/payout) */
+  mode?: 'checkpoint' | 'payout';
+  payout?: PayoutConfig;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +54,10 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
     throw new ConfigError(formatSchemaError(validate.errors![0], doc, source));
   }
   const c = doc as KioskConfig;
+  // every payout problem in one line (payout/config.ts), so the technician fixes the file in one go
+  const pay = checkPayout(c);
+  if (pay.problems.length) throw new ConfigError(`${source}: ${pay.problems.length === 1 ? pay.problems[0] : `${pay.problems.length} problems: ${pay.problems.join('; ')}`}`);
+  if (pay.payout) c.payout = pay.payout;
   c.gpio.pins = { ...DEFAULT_SIGNAL.pins, ...c.gpio.pins };
   // the sensor's line is an input of its own: on a lamp's or the relay's pin it would read the kiosk's own output
   const passage = c.gate?.passage;

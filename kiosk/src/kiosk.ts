@@ -20,6 +20,8 @@ import type { Log } from '../../lib/log.js';
 import { decide, overrideRecord, scanLine, type Warning } from './decide.js';
 import { passageRecord } from './passage.js';
 import type { PassageWatch } from './passage-watch.js';
+import type { PayoutPoint } from './payout/point.js';
+import type { PayoutView } from './payout/decide.js';
 import { RUNNING } from './update/version.js';
 
 /** This program's release (release.json of its bundle; the package's version in a development tree). */
@@ -32,6 +34,8 @@ export interface ScanView {
   verdict: Verdict;
   warnings: Warning[];
   text?: string;
+  /** a payout desk's answer for this scan (payout/point.ts): it, not the pass's verdict, is the lamp */
+  payout?: PayoutView;
 }
 
 export interface KioskEvents {
@@ -41,6 +45,8 @@ export interface KioskEvents {
   enrol: [text: string];
   /** how that enrolment went, for the officer's screen */
   enrolment: [notice: EnrolNotice];
+  /** a payout scan's answer changed (the hub answered, late or not, or did not answer in time) */
+  payout: [view: ScanView];
 }
 
 /** The officer on duty, as the screen shows them: a name, never a code or ID digits. */
@@ -90,6 +96,8 @@ export interface KioskPorts {
   log: Log;
   /** the gate's passage sensor (gate.passage), when it has one */
   passage?: Pick<PassageWatch, 'start' | 'opened' | 'stop' | 'config'>;
+  /** a ward office's payout desk (config mode "payout") */
+  payout?: PayoutPoint;
 }
 
 export class Kiosk extends EventEmitter<KioskEvents> {
@@ -165,6 +173,12 @@ export class Kiosk extends EventEmitter<KioskEvents> {
       this.heartbeat = setInterval(() => this.publishStatus(), this.config.hub.heartbeatSeconds * 1000);
       this.heartbeat.unref();
     }
+    const pay = this.ports.payout;
+    if (pay) {
+      pay.on('update', (id, p) => { const v = this.history.find((h) => h.record.id === id); if (v) { v.payout = p; this.emit('payout', v); } });
+      pay.on('change', () => this.emit('change'));
+      pay.start();
+    }
     this.tick = setInterval(() => this.emit('change'), 5000);
     log(`kiosk ${this.config.kiosk.id}: ready (area ${this.area}, gpio ${this.ports.gpio.describe()}, ${this.journal.pending} scans waiting for the hub, trust list v${this.store.trust.version}, status list v${this.store.status.version})`);
   }
@@ -174,6 +188,11 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     await this.store.saveHubConfig(c);
     this.log(`config: the hub set area ${c.area}${c.timeZone ? `, time zone ${c.timeZone}` : ''}`);
     this.emit('change');
+  }
+
+  /** the payout desk, in mode "payout" */
+  get payout(): PayoutPoint | undefined {
+    return this.ports.payout;
   }
 
   get area(): string {
@@ -208,6 +227,13 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     record.ms = Math.round((performance.now() - readAt) * 100) / 100;
     // on disk before the lamp changes: a signalled scan is never lost, even to kill -9
     this.journal.append(record);
+    if (this.ports.payout) {
+      // a payout desk: the journal keeps the pass check, the lamp shows the payment (green only for the hub's 'paid')
+      const payout = this.ports.payout.scanned({ record, verdict, now: record.at });
+      this.uplink?.scanned(record.id);
+      this.log(scanLine(record, warnings));
+      return this.remember({ record, verdict, warnings, payout });
+    }
     this.signal.show(verdict.verdict, record.id);
     if (verdict.verdict === 'green') this.ports.passage?.opened(record.id);
     this.uplink?.scanned(record.id);
@@ -337,6 +363,7 @@ export class Kiosk extends EventEmitter<KioskEvents> {
     this.stopped = true;
     this.signal.failSafe();
     this.ports.passage?.stop();
+    this.ports.payout?.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.tick) clearInterval(this.tick);
     const part = async (what: string, fn: () => unknown) => {

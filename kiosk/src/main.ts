@@ -14,6 +14,7 @@ import { OnoffDriver } from './gpio/onoff.js';
 import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { DEFAULT_SIGNAL, Signal } from './gpio/signal.js';
 import { PassageWatch, type Timers } from './passage-watch.js';
+import { PayoutPoint } from './payout/point.js';
 import { Kiosk, type ClockPort, type KioskPorts } from './kiosk.js';
 import { KioskClock } from './clock.js';
 import { Journal } from './journal/journal.js';
@@ -125,7 +126,12 @@ export async function buildKiosk(config: KioskConfig, parts: KioskParts = {}, lo
       logTo(`scanner: cannot set up the ${config.scanner.type} scanner (${(e as Error).message}); the kiosk runs without it: check scanner in the config`, 'error');
     }
     const passage = config.gate?.passage ? new PassageWatch(gpio, config.gate.passage, parts.timers) : undefined;
-    const ports: KioskPorts = { gpio, signal, sources, journal, store, clock, uplink, log: logTo, passage };
+    // a ward office's payout desk: the ward's programme list and the claim book in the state folder (payout/point.ts)
+    const payout = config.mode === 'payout' && config.payout ? new PayoutPoint({
+      config: config.payout, kioskId: config.kiosk.id, stateDir: config.stateDir, root, uplink, signal, log: logTo, timers: parts.timers,
+      area: () => store.db.data.hubConfig?.area ?? config.kiosk.area, timeZone: () => store.db.data.hubConfig?.timeZone ?? config.kiosk.timeZone,
+    }) : undefined;
+    const ports: KioskPorts = { gpio, signal, sources, journal, store, clock, uplink, log: logTo, passage, payout };
     const kiosk = new Kiosk(config, ports);
     kiosk.start();
     return kiosk;

@@ -17,6 +17,8 @@ export function view(v: ScanView): unknown {
     // the record's reason: an override is 'override' there, while its verdict reads 'ok'
     id: v.record.id, at: v.record.at, verdict: v.verdict.verdict, reason: v.record.reason, message: v.verdict.message,
     summary: v.verdict.summary ?? null, warnings: v.warnings, override: !!v.record.override, source: v.record.source, ms: v.record.ms,
+    // a payout desk's answer (payout/decide.ts): its word, lamp and message replace the pass's
+    payout: v.payout ?? null,
   };
 }
 
@@ -33,6 +35,8 @@ export function screenState(k: Kiosk): unknown {
     // who is on duty: the name only (the code goes into the records, never onto the screen)
     officer: ((o) => (o ? { name: o.name, since: o.since, until: o.until } : null))(k.onDuty()),
     officerNotice: k.officerNotice,
+    // a payout desk: the programme, its amount and validity, the ward, and the claims waiting or owed
+    payout: k.payout?.screen() ?? null,
   };
 }
 
@@ -44,6 +48,7 @@ export class OfficerScreen {
     kiosk.on('scan', (v) => this.push('scan', view(v)));
     kiosk.on('change', () => this.push('state', screenState(kiosk)));
     kiosk.on('enrolment', (n) => this.push('enrolment', n));
+    kiosk.on('payout', (v) => this.push('payout', view(v)));
   }
 
   /**

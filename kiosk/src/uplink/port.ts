@@ -2,7 +2,7 @@
 // the hub's time back. Uplink (uplink.ts) is the real one over MQTT; SimUplink (sim.ts) is a hub in memory for
 // the tests that are not about the link. Both pass one contract (kiosk/test/uplink.test.ts).
 import type { EventEmitter } from 'node:events';
-import type { KioskConfigMessage, KioskStatus } from '../../../protocol/src/index.js';
+import type { ClaimRequest, ClaimResult, KioskConfigMessage, KioskStatus } from '../../../protocol/src/index.js';
 
 export type LinkState = 'connecting' | 'online' | 'offline';
 
@@ -16,6 +16,10 @@ export interface UplinkEvents {
   /** the hub confirmed `count` scans as stored; its clock read `hubTime` */
   ack: [count: number, hubTime: number, rttMs: number];
   link: [state: LinkState];
+  /** a payout kiosk's ward programme list (signed, retained), once watchProgramme named it */
+  programme: [bytes: Uint8Array];
+  /** the hub's answer to a payout claim (kiosk/src/payout) */
+  claimResult: [result: ClaimResult];
 }
 
 export interface UplinkPort extends EventEmitter<UplinkEvents> {
@@ -25,6 +29,10 @@ export interface UplinkPort extends EventEmitter<UplinkEvents> {
   /** A scan was journaled: send it when the link allows. It leaves the journal only when the hub acknowledges it. */
   scanned(id: string): void;
   publishStatus(status: KioskStatus): void;
+  /** A payout kiosk: take this programme's list for this ward (retained), and the answers to its claims. */
+  watchProgramme(programme: string, ward: string): void;
+  /** Sends a payout claim now; false when the link is down (nothing sent: the caller keeps it and sends it again). */
+  claim(req: ClaimRequest): boolean;
   /** Tells the hub `finalStatus` if online, then disconnects. */
   stop(finalStatus?: KioskStatus): Promise<void>;
 }

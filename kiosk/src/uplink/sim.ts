@@ -3,7 +3,8 @@
 // leaves the journal only once "the hub" has it, nothing is sent while the link is down, the backlog goes when
 // it comes back, and lists published while away arrive on the next connection, as retained MQTT messages do.
 import { EventEmitter } from 'node:events';
-import type { KioskConfigMessage, KioskStatus, ScanRecord } from '../../../protocol/src/index.js';
+import { topics, type ClaimRequest, type KioskConfigMessage, type KioskStatus, type ScanRecord } from '../../../protocol/src/index.js';
+import type { SimPayoutHub } from '../payout/sim-hub.js';
 import type { Journal } from '../journal/journal.js';
 import type { LinkState, UplinkEvents, UplinkPort } from './port.js';
 
@@ -14,6 +15,8 @@ export interface SimUplinkOptions {
   reachable?: boolean;
   /** The hub's clock, carried on each acknowledgement (default Date.now). */
   hubNow?: () => number;
+  /** The hub's payout desk, shared by the simulated kiosks of one hub (payout/sim-hub.ts). */
+  payouts?: SimPayoutHub;
 }
 
 export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort {
@@ -28,11 +31,16 @@ export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort 
   private readonly retained = new Map<Retained, Uint8Array>();
   private config: KioskConfigMessage | undefined;
   private readonly hubNow: () => number;
+  private readonly payouts: SimPayoutHub | undefined;
+  /** programme lists "retained" by topic, and the one this kiosk watches */
+  private readonly programmes = new Map<string, Uint8Array>();
+  private programmeTopic: string | null = null;
 
   constructor(private readonly journal: Pick<Journal, 'get' | 'ack' | 'oldest' | 'pending'>, opts: SimUplinkOptions = {}) {
     super();
     this.reachable = opts.reachable ?? true;
     this.hubNow = opts.hubNow ?? Date.now;
+    this.payouts = opts.payouts;
   }
 
   private setState(s: LinkState): void {
@@ -56,6 +64,8 @@ export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort 
       this.setState('online');
       for (const [kind, bytes] of this.retained) this.emit(kind, bytes);
       if (this.config) this.emit('config', this.config);
+      const prog = this.programmeTopic && this.programmes.get(this.programmeTopic);
+      if (prog) this.emit('programme', prog);
       this.deliver(this.journal.oldest(this.journal.pending));
     });
   }
@@ -75,6 +85,25 @@ export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort 
 
   publishStatus(status: KioskStatus): void {
     if (this.state === 'online') this.statuses.push(status);
+  }
+
+  watchProgramme(programme: string, ward: string): void {
+    this.programmeTopic = topics.programme(programme, ward);
+    const prog = this.programmes.get(this.programmeTopic);
+    if (prog && this.state === 'online') setImmediate(() => { if (this.state === 'online') this.emit('programme', prog); });
+  }
+
+  claim(req: ClaimRequest): boolean {
+    if (this.state !== 'online') return false;
+    const desk = this.payouts;
+    if (!desk) return true; // a hub without payouts never answers
+    // decided on receipt, as the hub commits before it answers; the answer may be late or lost (sim-hub.ts)
+    setImmediate(() => {
+      if (this.state !== 'online') return;
+      const r = desk.decide(req);
+      desk.reply(() => { if (this.state === 'online') this.emit('claimResult', r); });
+    });
+    return true;
   }
 
   async stop(finalStatus?: KioskStatus): Promise<void> {
@@ -100,6 +129,13 @@ export class SimUplink extends EventEmitter<UplinkEvents> implements UplinkPort 
   publish(kind: Retained, bytes: Uint8Array): void {
     this.retained.set(kind, bytes);
     if (this.state === 'online') setImmediate(() => { if (this.state === 'online') this.emit(kind, bytes); });
+  }
+
+  /** A ward's programme list, retained on its topic like the other lists. */
+  publishProgramme(programme: string, ward: string, bytes: Uint8Array): void {
+    const t = topics.programme(programme, ward);
+    this.programmes.set(t, bytes);
+    if (this.state === 'online' && t === this.programmeTopic) setImmediate(() => { if (this.state === 'online') this.emit('programme', bytes); });
   }
 
   /** The hub's config for this kiosk, retained like the lists. */

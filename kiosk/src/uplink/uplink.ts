@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseAck, parseKioskConfig, topics, type KioskStatus, type ScanRecord } from '../../../protocol/src/index.js';
+import { parseAck, parseClaimResult, parseKioskConfig, topics, type ClaimRequest, type KioskStatus, type ScanRecord } from '../../../protocol/src/index.js';
 import type { Journal } from '../journal/journal.js';
 import { Backoff } from './backoff.js';
 import type { LinkState, UplinkEvents, UplinkPort } from './port.js';
@@ -52,6 +52,8 @@ export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
   private attempt = 0;
   /** the broker address of the current or last connection */
   url: string;
+  /** a payout kiosk's programme list topic (watchProgramme) */
+  private programmeTopic: string | null = null;
 
   constructor(private readonly opts: UplinkOptions, private readonly journal: Journal) {
     super();
@@ -99,6 +101,7 @@ export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
       client.subscribe({ [topics.ack(me)]: { qos: 1 }, [topics.config(me)]: { qos: 1 }, [topics.trust]: { qos: 1 }, [topics.statusList]: { qos: 1 }, [topics.statusDelta]: { qos: 1 }, [topics.rollout]: { qos: 1 } }, (err) => {
         if (err) this.opts.log(`uplink: subscribe refused: ${err.message}: check this kiosk's permissions on the hub`, 'error');
       });
+      this.subscribePayout(client);
       this.clearInFlight();
       this.live = [];
       this.tokens = this.opts.backlogPerSecond;
@@ -149,7 +152,31 @@ export class Uplink extends EventEmitter<UplinkEvents> implements UplinkPort {
       if (payload.length) this.emit('statusDelta', payload);
     } else if (topic === topics.rollout) {
       if (payload.length) this.emit('rollout', payload);
+    } else if (this.programmeTopic && topic === this.programmeTopic) {
+      if (payload.length) this.emit('programme', payload);
+    } else if (topic === topics.claimResult(me)) {
+      const r = parseClaimResult(payload);
+      if (r.ok) this.emit('claimResult', r.value); else this.opts.log(`uplink: ignored a malformed claim result: ${r.error}`, 'warn');
     }
+  }
+
+  private subscribePayout(client: MqttClient): void {
+    if (!this.programmeTopic) return;
+    client.subscribe({ [this.programmeTopic]: { qos: 1 }, [topics.claimResult(this.opts.kioskId)]: { qos: 1 } }, (err) => {
+      if (err) this.opts.log(`uplink: subscribe to the programme list and claim results refused: ${err.message}: check this kiosk's permissions on the hub`, 'error');
+    });
+  }
+
+  watchProgramme(programme: string, ward: string): void {
+    this.programmeTopic = topics.programme(programme, ward);
+    if (this.client && this.state === 'online') this.subscribePayout(this.client);
+  }
+
+  claim(req: ClaimRequest): boolean {
+    const c = this.client;
+    if (!c || this.state !== 'online') return false;
+    c.publish(topics.claim(this.opts.kioskId), JSON.stringify(req), { qos: 1 });
+    return true;
   }
 
   /** A scan was journaled: send it now if the link is up. */
