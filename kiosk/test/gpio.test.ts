@@ -87,7 +87,7 @@ ${interactive ? `while read -r cmd pair; do [[ "$cmd" == set ]] && echo "$pair" 
   const gpiodetect = tool('gpiodetect', `printf '%b' ${JSON.stringify(PI5_DETECT)}`);
   const edges = join(dir, 'edges');
   writeFileSync(edges, '');
-  const gpiomon = tool('gpiomon', `exec tail -n +1 -s 0.05 -F ${JSON.stringify(edges)}`);
+  const gpiomon = tool('gpiomon', `echo "$*" >> ${JSON.stringify(join(dir, 'gpiomon-args'))}; exec tail -n +1 -s 0.05 -F ${JSON.stringify(edges)}`);
   return { bin: { gpioset, gpiodetect, gpiomon }, dev, state, edges };
 }
 /** An edge as gpiomon prints it: v1 says 1 rising / 0 falling, v2 1 rising / 2 falling. */
@@ -137,6 +137,22 @@ for (const [version, interactive] of [[1, false], [2, false], [2, true]] as cons
     g.close();
   });
 }
+
+test('gpiod: a passage sensor\'s long debounce is not asked of the kernel (it would swallow a short pulse): the kernel filters the bounce, the driver locks out the rest', async () => {
+  const s = standIns(2, false);
+  const g = new GpiodDriver({ bin: s.bin, dev: s.dev });
+  let presses = 0;
+  g.input(25, true, 600, () => presses++);
+  await waitFor('gpiomon started', () => existsSync(join(s.dev, '..', 'gpiomon-args')));
+  assert.match(readFileSync(join(s.dev, '..', 'gpiomon-args'), 'utf8'), /--debounce-period 50ms/);
+  const edge = standInWire(2, s.edges);
+  edge(g, 25, 0); edge(g, 25, 1); // someone crossing a beam quickly: a pulse far shorter than 600 ms
+  await waitFor('the pulse counted', () => presses === 1, 3000, 5);
+  edge(g, 25, 0); edge(g, 25, 1); // their legs, within the 600 ms lockout: the same passage
+  await sleep(100);
+  assert.is(presses, 1);
+  g.close();
+});
 
 test('sim: active-low outputs drive the physical level inverted', () => {
   const g = new SimGpio();

@@ -13,7 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { GpioDriver, InputPin, OutputPin } from './driver.js';
+import { LINE_DEBOUNCE_MAX_MS, type GpioDriver, type InputPin, type OutputPin } from './driver.js';
 import { HEADER_LABELS } from './chip.js';
 import type { Log } from '../../../lib/log.js';
 
@@ -207,7 +207,8 @@ export class GpiodDriver implements GpioDriver {
 
   input(bcm: number, activeLow: boolean, debounceMs: number, onPress: () => void): InputPin {
     const offset = this.offset(bcm);
-    const p = spawn('setpriv', ['--pdeathsig', 'TERM', '--', this.gpiomon, ...monitorArgs(this.tools, this.chip.name, offset, activeLow, debounceMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the kernel filters the bounce (v2), a lockout here the rest: a short pulse is not lost (LINE_DEBOUNCE_MAX_MS)
+    const p = spawn('setpriv', ['--pdeathsig', 'TERM', '--', this.gpiomon, ...monitorArgs(this.tools, this.chip.name, offset, activeLow, Math.min(debounceMs, LINE_DEBOUNCE_MAX_MS))], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.monitors.push(p);
     let last = -Infinity, pressed = false, buf = '';
     p.stdout!.on('data', (b: Buffer) => {

@@ -1,7 +1,8 @@
 // The real driver: onoff (sysfs GPIO, edge interrupts through epoll) with the chip base resolved from sysfs.
 // onoff is unmaintained and assumes numbers start at 0; chip.ts fixes that by adding the header chip's base.
 import { createRequire } from 'node:module';
-import type { GpioDriver, InputPin, OutputPin } from './driver.js';
+import { performance } from 'node:perf_hooks';
+import { LINE_DEBOUNCE_MAX_MS, type GpioDriver, type InputPin, type OutputPin } from './driver.js';
 import { headerChip, sysfsNumber, type GpioChip } from './chip.js';
 
 interface OnoffGpio {
@@ -38,8 +39,17 @@ export class OnoffDriver implements GpioDriver {
   }
 
   input(bcm: number, activeLow: boolean, debounceMs: number, onPress: () => void): InputPin {
-    const g = new this.Gpio(sysfsNumber(this.chip, bcm), 'in', 'rising', { activeLow, debounceTimeout: debounceMs });
-    g.watch((err, v) => { if (!err && v === 1) onPress(); });
+    // onoff reads the line once it has been quiet for debounceTimeout: a pulse shorter than that reads inactive and
+    // is lost, so onoff filters the bounce only and a lockout here the rest (LINE_DEBOUNCE_MAX_MS)
+    const g = new this.Gpio(sysfsNumber(this.chip, bcm), 'in', 'rising', { activeLow, debounceTimeout: Math.min(debounceMs, LINE_DEBOUNCE_MAX_MS) });
+    let last = -Infinity;
+    g.watch((err, v) => {
+      if (err || v !== 1) return;
+      const now = performance.now();
+      if (now - last < debounceMs) return;
+      last = now;
+      onPress();
+    });
     this.pins.push(g);
     return { read: () => g.readSync() === 1 };
   }
