@@ -3,7 +3,8 @@
 // with a clock moved by hand: the sensor's debounce and the wait's end without waiting for either.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INITIAL, nextDeadline, step, type PassageEffect, type PassageEvent, type PassageState } from '../src/passage.js';
+import { ScanIdGenerator, parseScanBatch, passageRecordProblem } from '../../protocol/src/index.js';
+import { INITIAL, nextDeadline, passageRecord, step, type PassageEffect, type PassageEvent, type PassageState } from '../src/passage.js';
 import { PassageWatch } from '../src/passage-watch.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { ManualTimers } from './manual-timers.js';
@@ -75,6 +76,21 @@ test('the machine never changes the state it is given (a caller may keep the old
   step(s, { kind: 'passage', at: 1 }, WAIT);
   assert.is(s.waiting.length, 1);
   assert.is(INITIAL.waiting.length, 0);
+});
+
+test('the records: an annul names its scan, a tailgate none; both in the hub\'s shape, with only fields a hub before them already takes', () => {
+  const ids = new ScanIdGenerator();
+  const green = ids.next(1_700_000_000_000);
+  const clock = { synced: true, source: 'ntp' as const };
+  const annul = passageRecord(ids.next(1_700_000_010_000), 1_700_000_010_000, clock, 'no-passage', green, 'CA79-0042');
+  const tail = passageRecord(ids.next(1_700_000_020_000), 1_700_000_020_000, clock, 'tailgate');
+  assert.equal({ ...annul, id: '' }, { id: '', at: 1_700_000_010_000, clockSynced: true, verdict: 'red', reason: 'no-passage', format: 'unknown', source: 'button', ms: 0, passId: green, officer: 'CA79-0042' });
+  assert.is(tail.passId, undefined);
+  for (const r of [annul, tail]) assert.is(passageRecordProblem(r), undefined, r.reason);
+  // the scan record's fields before the passage sensor (issue 13's officer the newest): an older hub parses the batch
+  const OLDER = ['id', 'at', 'clockSynced', 'verdict', 'reason', 'format', 'source', 'ms', 'passId', 'holder', 'category', 'override', 'officer', 'origin'];
+  for (const r of [annul, tail]) assert.equal(Object.keys(r).filter((k) => !OLDER.includes(k)), [], r.reason);
+  assert.ok(parseScanBatch(JSON.stringify({ v: 1, kiosk: 'gate-1', scans: [annul, tail] })).ok);
 });
 
 // ---- the watcher: the sensor through the simulated GPIO, a clock moved by hand ----------------------------------
