@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REASON_WORDS, issuePass, type Pass } from '../../protocol/src/index.js';
+import { REASON_WORDS, issuePass, signProgrammeWard, type Pass, type Programme } from '../../protocol/src/index.js';
 import { checkConfig } from '../src/config.js';
 import type { Kiosk } from '../src/kiosk.js';
 import { buildKiosk } from '../src/main.js';
@@ -16,6 +16,7 @@ import { SimGpio } from '../src/gpio/sim.js';
 import { SimSource } from '../src/scan/source.js';
 import { OfficerScreen } from '../src/screen/server.js';
 import { SimUplink } from '../src/uplink/sim.js';
+import { SimPayoutHub } from '../src/payout/sim-hub.js';
 import { makeWorld, waitFor } from './rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -231,9 +232,116 @@ test('the hub gone: the idle screen and the status bar say so in words', async (
   await checkAt('hub-down');
 });
 
+// ---- a payout desk at a ward office (mode "payout"): its own kiosk and screen, the hub's payout desk in memory ----
+const sec = Math.floor(Date.now() / 1000);
+const PROGRAMME: Programme = { id: 'ho-tro-2021', name: 'Hỗ trợ người lao động 2021', amount: 1_500_000, validFrom: sec - 86400, validUntil: sec + 30 * 86400, version: 4 };
+const ELIGIBLE = ['a1a1a1a1a1a1a1a1', 'b2b2b2b2b2b2b2b2', 'c3c3c3c3c3c3c3c3'];
+const payDesk = new SimPayoutHub({ programme: PROGRAMME, eligible: new Map(ELIGIBLE.map((h) => [h, '79/26734'])), wardOf: () => '79/26734' });
+let desk: Kiosk, deskHub: SimUplink, deskScreen: OfficerScreen;
+const deskScanner = new SimSource();
+const citizen = (holder: string, holderName: string) => w.pass({ holderToken: Buffer.from(holder, 'hex'), holderName, idLast4: '9075' }).text;
+/** Payout outcome codes: never on the screen either, only their words. */
+const PAYOUT_CODES = /(^|[^A-Za-z-])(already-paid|not-eligible|other-ward|programme-not-open|hub-offline|hub-timeout|sign-in-needed|pass-refused)([^A-Za-z-]|$)/;
+
+async function deskScan(text: string): Promise<string> {
+  const before = desk.history[0];
+  deskScanner.feed(text);
+  const v = await waitFor('the payout scan', () => (desk.history[0] !== before ? desk.history[0] : undefined), 3000, 5);
+  await page.waitForFunction((id) => (document.querySelector('#verdict') as HTMLElement).dataset.scan === id, v.record.id, { timeout: 3000 });
+  return v.record.id;
+}
+const word = () => page.textContent('#word');
+async function checkDesk(label: string): Promise<void> {
+  await checkAt(label);
+  assert.not.match(await page.evaluate(() => document.body.innerText), PAYOUT_CODES, `${label}: codes on screen`);
+}
+
+test('payout desk, idle: the programme, the amount for each citizen, the ward and the paying dates, in words; fits every size', async () => {
+  const config = checkConfig({
+    kiosk: { id: 'desk-layout', area: '79/26734', timeZone: ZONE, debounceMs: 300 }, rootKey: w.rootPub, stateDir: join(w.dir, 'desk'),
+    mode: 'payout', payout: { programme: PROGRAMME.id }, hub: { url: 'mqtt://hub.invalid:1883', heartbeatSeconds: 1 },
+    scanner: { type: 'sim' }, gpio: { driver: 'sim', greenMs: 100, relayMs: 50, redFlashMs: 100, beepLongMs: 50 }, clock: { syncedFile: join(w.dir, 'synced') },
+  });
+  desk = await buildKiosk(config, { gpio: new SimGpio(), sources: [deskScanner], uplink: (journal) => (deskHub = new SimUplink(journal, { payouts: payDesk })) }, quiet);
+  for (const [kind, file] of [['trust', 'trust-officers.cose'], ['statusList', 'status.cose']] as const) deskHub.publish(kind, new Uint8Array(readFileSync(join(w.dir, 'hub', 'lists', file))));
+  deskHub.publishProgramme(PROGRAMME.id, '79/26734', signProgrammeWard(PROGRAMME, '79/26734', ELIGIBLE.map((h) => Buffer.from(h, 'hex')), w.root.privateKey));
+  await waitFor('the lists and the programme', () => desk.store.status.version === 1 && desk.payout?.hold.held);
+  deskScanner.feed(w.officer().text);
+  await waitFor('the officer signed in', () => desk.onDuty());
+  deskScreen = new OfficerScreen(desk);
+  const port = await deskScreen.listen('127.0.0.1', 0);
+  await page.setViewportSize({ width: 800, height: 480 });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => /online/.test(document.querySelector('#st-link')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.evaluate(() => (window as unknown as { goIdle(): void }).goIdle());
+  assert.is(await word(), 'SẴN SÀNG · READY');
+  assert.is(await page.textContent('#b-checkpoint'), 'desk-layout · 79/26734');
+  assert.is(await page.textContent('#b-programme'), 'Hỗ trợ người lao động 2021 (v4, 3 người · eligible)');
+  assert.is(await page.textContent('#b-amount'), '1.500.000 đ · 1,500,000 VND');
+  assert.is(await page.textContent('#b-validity'), `${dateTime(PROGRAMME.validFrom, ZONE)} → ${dateTime(PROGRAMME.validUntil, ZONE)} · đang chi · paying`);
+  assert.is(await page.textContent('#b-officer'), 'Lê Văn Tâm');
+  await checkDesk('payout-idle');
+});
+
+test('payout desk: amber while the hub decides, then green "pay" with the amount, the name and ID digits to check', async () => {
+  payDesk.holdReplies = true;
+  const id = await deskScan(citizen(ELIGIBLE[0], 'Nguyễn Thị Minh Khai'));
+  assert.is(await word(), 'ĐANG HỎI · ASKING THE HUB');
+  assert.is(await page.getAttribute('#verdict', 'class'), 'warn');
+  assert.is(await page.textContent('#vi'), 'Đang hỏi trung tâm: chưa chi trả.');
+  await checkDesk('payout-asking');
+  payDesk.holdReplies = false;
+  payDesk.release();
+  await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'green', undefined, { timeout: 3000 });
+  assert.is(await page.getAttribute('#verdict', 'data-scan'), id);
+  assert.is(await word(), 'CHI TRẢ · PAY');
+  assert.is(await page.textContent('#vi'), 'Chi trả 1.500.000 đ.');
+  assert.is(await page.textContent('#en'), 'Pay 1,500,000 VND.');
+  assert.is(await page.textContent('#s-name'), 'Nguyễn Thị Minh Khai');
+  assert.is(await page.textContent('#s-last4'), '9075');
+  assert.is(await page.textContent('#s-amount'), '1.500.000 đ · 1,500,000 VND');
+  assert.is(await page.textContent('#s-programme'), 'Hỗ trợ người lao động 2021');
+  assert.ok(await page.isHidden('#f-plate'), 'a pass\'s plate and hours are not what a payout desk checks');
+  assert.match(await page.textContent('#scans li:first-child') ?? '', /CHI\s*Chi trả · Paid — Nguyễn Thị Minh Khai/);
+  await checkDesk('payout-paid');
+});
+
+test('payout desk: already paid elsewhere (where and when), not on the list, the hub away (wait, then pay): each in words, none green until the hub says paid', async () => {
+  payDesk.payments.set(ELIGIBLE[1], { kiosk: 'phuong-ben-nghe-2', key: 'k'.repeat(22), at: Date.now() - 3_600_000, amount: PROGRAMME.amount });
+  await deskScan(citizen(ELIGIBLE[1], 'Trần Văn Bình'));
+  await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'red', undefined, { timeout: 3000 });
+  assert.is(await word(), 'ĐÃ CHI TRẢ · ALREADY PAID');
+  const at = payDesk.payments.get(ELIGIBLE[1])!.at;
+  assert.is(await page.textContent('#en'), `Already paid at phuong-ben-nghe-2 at ${dateTime(Math.floor(at / 1000), ZONE)}: do not pay again.`);
+  await checkDesk('payout-already-paid');
+  await deskScan(citizen('0909090909090909', 'Lê Thị Hồng Gấm'));
+  assert.is(await word(), 'KHÔNG CHI TRẢ · DO NOT PAY');
+  assert.match(await page.textContent('#vi') ?? '', /^Không có trong danh sách hưởng hỗ trợ của phường này/);
+  await checkDesk('payout-not-eligible');
+  deskHub.setReachable(false);
+  const waiting = await deskScan(citizen(ELIGIBLE[2], 'Võ Thị Sáu'));
+  assert.is(await word(), 'CHƯA CHI TRẢ · NOT PAID YET');
+  assert.match(await page.textContent('#vi') ?? '', /^Chưa chi trả: mất kết nối với trung tâm, vui lòng chờ\./);
+  assert.match(await page.textContent('#en') ?? '', /^Not paid: no connection to the hub, please wait\./);
+  assert.is.not(await page.getAttribute('#verdict', 'class'), 'green');
+  await checkDesk('payout-wait');
+  const rows = await page.$$eval('#scans li', (lis) => lis.map((li) => li.textContent ?? ''));
+  for (const words of ['Đã chi trả trước đó · Already paid — Trần Văn Bình', 'Không thuộc diện hưởng · Not eligible — Lê Thị Hồng Gấm', 'Chưa chi trả: mất kết nối · Not paid: hub offline — Võ Thị Sáu']) {
+    assert.ok(rows.some((r) => r.includes(words)), `${words} in ${rows.join(' | ')}`);
+  }
+  // the link back: the kept claim goes, the hub pays, and the citizen told to wait is paid on the same screen
+  deskHub.setReachable(true);
+  await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'green', undefined, { timeout: 5000 });
+  assert.is(await page.getAttribute('#verdict', 'data-scan'), waiting);
+  assert.is(await page.textContent('#vi'), 'Chi trả 1.500.000 đ (trung tâm trả lời muộn, đã xác nhận).');
+  await checkDesk('payout-late-paid');
+});
+
 test.after(async () => {
   await browser?.close();
   await screen?.close();
+  await deskScreen?.close();
+  await desk?.stop();
   await kiosk?.stop();
   rmSync(w.dir, { recursive: true, force: true });
 });
