@@ -55,7 +55,7 @@ export async function doctor(configPath: string, opts: DoctorOptions = {}): Prom
     c = checkConfig({ kiosk: { id: 'unconfigured' }, rootKey: DEFAULT_ROOT_KEY }, 'defaults');
   }
   const running = await runningKiosk(c);
-  checks.push(gpioCheck(c, opts.sysfs, opts.dev));
+  checks.push(withPassage(gpioCheck(c, opts.sysfs, opts.dev), c));
   checks.push(configured ? scannerCheck(c) : scannerFound(opts.devDir ?? '/dev'));
   checks.push(existsSync('/dev/video0') ? pass('camera', '/dev/video0 is present') : warn('camera', 'no camera at /dev/video0', 'plug in the USB camera, or ignore this on a booth with a scanner only'));
   checks.push(configured ? await hubCheck(c) : warn('hub', 'not checked: the hub\'s address and this kiosk\'s password are in the config', 'make the config (see "config" above), then run chot doctor again'));
@@ -150,6 +150,13 @@ function scannerFound(devDir: string): Check {
   return found.length
     ? warn('scanner', `not configured; plugged in: ${found.join(', ')}`, 'name it in the config: scanner.type "serial" or "hid" and scanner.path')
     : fail('scanner', 'not configured, and no serial or keyboard-mode scanner is plugged in', 'plug the scanner in; ls /dev/ttyACM* /dev/ttyUSB* /dev/input/by-id/*-event-kbd');
+}
+
+/** The gate's passage sensor, when the config names one: its pin and wait, so a technician wiring it knows where. */
+function withPassage(check: Check, c: KioskConfig): Check {
+  const p = c.gate?.passage;
+  if (!p) return check;
+  return { ...check, detail: `${check.detail}; passage sensor on BCM ${p.pin} (${p.activeLow ? 'closes to ground' : 'drives high'} when someone passes; a green waits ${p.waitMs / 1000} s for it)` };
 }
 
 function gpioCheck(c: KioskConfig, sysfs?: string, dev?: string): Check {

@@ -11,6 +11,7 @@ import { passageRecordProblem, type ScanRecord } from '../../protocol/src/index.
 import { checkConfig, ConfigError } from '../src/config.js';
 import type { Kiosk } from '../src/kiosk.js';
 import { buildKiosk } from '../src/main.js';
+import { doctor } from '../src/doctor.js';
 import { SimGpio } from '../src/gpio/sim.js';
 import { SimSource } from '../src/scan/source.js';
 import { SimUplink } from '../src/uplink/sim.js';
@@ -184,6 +185,14 @@ test('config: gate.passage defaults (active-low, 300 ms debounce, 10 s wait), an
   assert.throws(() => checkConfig({ kiosk: { id: 'a', area: '79' }, rootKey: 'x', gate: { passage: { pin: 24 } } }, 'kiosk.json'),
     (e: Error) => e instanceof ConfigError && e.message === 'kiosk.json: gate.passage.pin 24 is already gpio.pins.button: give the passage sensor a pin of its own');
   assert.throws(() => checkConfig({ kiosk: { id: 'a', area: '79' }, rootKey: 'x', gate: { passage: { pin: 25, waitMs: 10 } } }, 'kiosk.json'), /gate\.passage\.waitMs must be >= 1000, got 10/);
+});
+
+test('chot doctor names the passage sensor\'s pin and wait, for the technician wiring it', async () => {
+  const path = join(w.dir, 'doctor.json');
+  writeFileSync(path, JSON.stringify({ kiosk: { id: 'booth-doc', area: '79/26734' }, rootKey: w.rootPub, stateDir: join(w.dir, 'kiosk-doc'),
+    gpio: { driver: 'sim' }, gate: { passage: { pin: SENSOR, waitMs: WAIT } }, screen: { port: 1 } }));
+  const g = (await doctor(path)).find((c) => c.name === 'gpio')!;
+  assert.match(g.detail, /; passage sensor on BCM 25 \(closes to ground when someone passes; a green waits 8 s for it\)$/);
 });
 
 test('stopping the kiosk drops the waits: no annul is written after it has stopped', async () => {
