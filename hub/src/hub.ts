@@ -211,6 +211,7 @@ export class Hub {
       device: (id) => this.credentials.device(id),
       enrol: (token) => this.admin.enrol(token).then(async (r) => { await this.reloadRegistry(); return r; }),
       releases: () => this.releases.view(fleetOf(this.credentials.allDevices(), this.broker, this.config.silentAfterSeconds)),
+      applyBrake: (name, by) => this.releases.applyBrake(name, by),
       stats: () => ({ broker: this.broker.stats, ingest: this.ingest.stats, scanCount: () => this.store.scanCount() }),
     };
   }

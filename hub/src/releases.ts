@@ -2,11 +2,17 @@
 // rollout that `chot release rollout|pause|rollback` writes into dataDir/releases/rollout.cose, retained, so every
 // kiosk learns of it when it connects. The hub holds no release key and decides nothing: it shows what the rollout
 // asks for and what the kiosks report (their version and their `update` status), and keeps the rollouts' history in
-// the store.
+// the store. The only steps it takes are those the release manager signed in advance with the rollout (its pause and
+// its roll-back, releases/brakes/), which an operator publishes from the dashboard.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inRollout, peekRollout, type UpdateStatus } from '../../protocol/src/index.js';
 import type { HubStore } from './store/port.js';
+import { writeDurable } from '../../lib/durable-file.js';
+
+/** A step signed in advance that the dashboard may publish: pause the rollout, or roll it back. */
+export type Brake = 'pause' | 'rollback';
+export const BRAKES: Brake[] = ['pause', 'rollback'];
 
 export interface RolloutEntry { seq: number; state: string; version: string; share: string; kiosks: string[]; issuedAt: number; seenAt: number }
 
@@ -19,6 +25,8 @@ export interface ReleasesView {
   /** kiosks whose last update failed, was refused or was rolled back, with the reason they gave */
   failures: Array<{ kiosk: string; state: UpdateStatus['state']; version?: string; reason?: string }>;
   history: RolloutEntry[];
+  /** the steps signed in advance that can be published now (later than the rollout held, of its version) */
+  brakes: Brake[];
 }
 
 interface FleetLike { id: string; revoked: boolean; version?: string; update?: UpdateStatus }
@@ -66,6 +74,30 @@ export class Releases {
 
   private basisPoints = 0;
 
+  /** A brake's signed bytes, if it can be published now: of the rollout's version and later than it. */
+  private brake(name: Brake): Uint8Array | undefined {
+    const f = join(this.dataDir, 'releases', 'brakes', `${name}.cose`);
+    const r = this.current;
+    if (!r || !existsSync(f)) return undefined;
+    const bytes = new Uint8Array(readFileSync(f));
+    const p = peekRollout(bytes);
+    return p && p.seq > r.seq && p.release.version === r.version ? bytes : undefined;
+  }
+
+  /**
+   * Publishes a brake the release manager signed with the rollout: written as the rollout, the next poll publishes it.
+   * The hub signs nothing: what a kiosk takes is still the release key's signature.
+   */
+  applyBrake(name: Brake, by: string): { seq: number; state: string; version: string } | string {
+    const bytes = this.brake(name);
+    const r = this.current;
+    if (!bytes || !r) return `no ${name} signed for the rollout held${r ? ` (${r.seq}, ${r.state} ${r.version})` : ''}: run chot release ${name} --key on the release manager's machine`;
+    const p = peekRollout(bytes)!;
+    writeDurable(this.file, bytes, 0o644);
+    this.log(`releases: ${by} published the ${name} of rollout ${r.seq} (${r.version}) signed with it: rollout ${p.seq}, ${p.state}`, 'warn');
+    return { seq: p.seq, state: p.state, version: p.release.version };
+  }
+
   view(fleet: FleetLike[]): ReleasesView {
     const versions: Record<string, number> = {};
     const progress = { targeted: 0, updated: 0, inProgress: 0, failed: 0, rolledBack: 0, refused: 0 };
@@ -84,6 +116,6 @@ export class Releases {
       else if (u?.target === r.version && u.state === 'refused') progress.refused++;
       else if (u?.target === r.version && ['downloading', 'verifying', 'waiting-idle', 'switching', 'trying'].includes(u.state)) progress.inProgress++;
     }
-    return { rollout: r, versions, progress, failures, history: this.history };
+    return { rollout: r, versions, progress, failures, history: this.history, brakes: BRAKES.filter((b) => this.brake(b)) };
   }
 }

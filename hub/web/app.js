@@ -18,7 +18,14 @@ const T = {
     matrixCorner: 'Nơi đi ↓ · tỉnh của chốt →', redOf: (n) => `từ chối ${n}`,
     officersTitle: 'Theo cán bộ trực', officer: 'Cán bộ', noOfficers: 'Chưa có cán bộ nào đăng nhập ở chốt trong kỳ này.', noOfficer: (n) => `${n} lượt quét khi không có cán bộ đăng nhập.`,
     passageTitle: 'Qua cổng (cảm biến qua cổng)', validated: 'Hợp lệ, mở cổng', gatePassed: 'Đã qua cổng', notPassed: 'Không qua: hủy lượt', tailgating: 'Qua không có lượt hợp lệ',
-    passageNote: 'Chỉ các chốt có cảm biến qua cổng. Hợp lệ gồm lượt quét hợp lệ và lượt cán bộ mở cổng; đã qua = hợp lệ trừ lượt bị hủy vì không ai qua.' },
+    passageNote: 'Chỉ các chốt có cảm biến qua cổng. Hợp lệ gồm lượt quét hợp lệ và lượt cán bộ mở cổng; đã qua = hợp lệ trừ lượt bị hủy vì không ai qua.',
+    releaseTitle: 'Cập nhật phần mềm', rolloutState: { active: 'đang triển khai tới', paused: 'TẠM DỪNG, nhắm tới', rollback: 'ĐÃ QUAY LẠI, từng nhắm tới' },
+    rolloutText: (x, what) => `Đợt ${x.seq}: phiên bản ${x.version}, ${what} ${x.share}${x.kiosks.length ? ` và ${x.kiosks.join(', ')}` : ''}`,
+    progressText: (p) => `${p.updated} / ${p.targeted} máy đã cập nhật · ${p.inProgress} đang cập nhật · ${p.failed} lỗi · ${p.rolledBack} tự quay lại · ${p.refused} từ chối`,
+    pauseRollout: 'Tạm dừng đợt cập nhật', rollbackRollout: 'Quay lại phiên bản trước',
+    confirmPause: (v) => `Tạm dừng đợt cập nhật ${v}? Máy chưa chuyển sẽ ngừng tải và không chuyển.`, confirmRollback: (v) => `Quay lại: các máy đang chạy ${v} trở về phiên bản trước. Tiếp tục?`,
+    brakeSent: 'Đã gửi; máy ở chốt nhận được trong vài giây.',
+    brakeHelp: 'Chỉ có các bước đã ký sẵn cùng đợt cập nhật. Bắt đầu hay mở rộng một đợt: chot release rollout trên máy của người quản lý phát hành (trung tâm không giữ khóa ký).' },
   en: { storeDown: 'The store of record cannot write: scans are not acknowledged yet; the kiosks keep them.', title: 'Checkpoints: throughput', logout: 'Log out', login: 'Log in', user: 'User', password: 'Password', signin: 'Log in',
     today: 'Today, nationwide', scans: 'Scans', passed: 'Passed', refused: 'Refused', rate: 'Pass rate', from: 'From', to: 'To', show: 'Show', csv: 'Download CSV',
     perHour: 'Scans per hour', byCheckpoint: 'By checkpoint', checkpoint: 'Checkpoint', area: 'Area', overrides: 'Overrides', reasons: 'Refusal reasons', byProvince: 'By province',
@@ -36,7 +43,14 @@ const T = {
     matrixCorner: 'From ↓ · checkpoint province →', redOf: (n) => `refused ${n}`,
     officersTitle: 'By officer on duty', officer: 'Officer', noOfficers: 'No officer signed in at any booth in this period.', noOfficer: (n) => `${n} scans with nobody signed in.`,
     passageTitle: 'Through the gate (passage sensor)', validated: 'Valid, gate opened', gatePassed: 'Went through', notPassed: 'Did not pass: cancelled', tailgating: 'Passed with no valid scan',
-    passageNote: 'Checkpoints with a passage sensor only. Valid counts valid scans and the officer opening the gate; went through = valid less those cancelled because nobody passed.' },
+    passageNote: 'Checkpoints with a passage sensor only. Valid counts valid scans and the officer opening the gate; went through = valid less those cancelled because nobody passed.',
+    releaseTitle: 'Software update', rolloutState: { active: 'rolling out to', paused: 'PAUSED, aimed at', rollback: 'ROLLED BACK, was aimed at' },
+    rolloutText: (x, what) => `Rollout ${x.seq}: version ${x.version}, ${what} ${x.share}${x.kiosks.length ? ` and ${x.kiosks.join(', ')}` : ''}`,
+    progressText: (p) => `${p.updated} / ${p.targeted} kiosks updated · ${p.inProgress} updating · ${p.failed} failed · ${p.rolledBack} rolled back by themselves · ${p.refused} refused`,
+    pauseRollout: 'Pause the rollout', rollbackRollout: 'Roll back to the previous version',
+    confirmPause: (v) => `Pause the rollout of ${v}? Kiosks not yet switched stop downloading and do not switch.`, confirmRollback: (v) => `Roll back: kiosks running ${v} go back to the version before. Go ahead?`,
+    brakeSent: 'Sent; the kiosks have it within seconds.',
+    brakeHelp: "Only the steps signed with the rollout. To start or widen one: chot release rollout on the release manager's machine (the hub holds no signing key)." },
 };
 let lang = localStorage.getItem('chot-lang') || 'vi';
 const $ = (s) => document.querySelector(s);
@@ -413,6 +427,36 @@ async function loadAlerts() {
   }
 }
 
+// the rollout, its progress and failures, and the steps the release manager signed with it (pause, roll-back): the hub
+// publishes one when asked, and holds no key to sign anything else
+async function loadReleases() {
+  const r = await api('/api/releases');
+  $('#release-card').hidden = !r.rollout;
+  if (!r.rollout) return;
+  const x = r.rollout;
+  $('#rollout').textContent = t('rolloutText')(x, t('rolloutState')[x.state] || x.state);
+  $('#rollout').classList.toggle('warn', x.state !== 'active');
+  $('#rollout-progress').textContent = t('progressText')(r.progress);
+  const fails = $('#rollout-failures'); fails.replaceChildren();
+  for (const f of r.failures.slice(0, 10)) fails.append(el('li', `${f.kiosk}: ${f.version || ''} ${f.state}${f.reason ? ` (${f.reason})` : ''}`));
+  const acts = $('#rollout-actions'); acts.replaceChildren();
+  for (const [b, label, ask] of [['pause', 'pauseRollout', 'confirmPause'], ['rollback', 'rollbackRollout', 'confirmRollback']]) {
+    if (!r.brakes.includes(b)) continue;
+    const btn = el('button', t(label));
+    btn.type = 'button';
+    btn.dataset.brake = b;
+    btn.addEventListener('click', async () => {
+      if (!confirm(t(ask)(x.version))) return;
+      const res = await fetch(`/api/releases/${b}`, { method: 'POST' });
+      const body = await res.json().catch(() => ({}));
+      $('#rollout-sent').textContent = res.ok ? t('brakeSent') : body.error || `HTTP ${res.status}`;
+      setTimeout(() => loadReleases().catch(() => {}), 1500);
+    });
+    acts.append(btn, ' ');
+  }
+  acts.hidden = !acts.children.length;
+}
+
 async function loadPayouts() {
   const p = await api('/api/payouts');
   const list = $('#payouts'); list.replaceChildren();
@@ -425,6 +469,7 @@ async function loadFleet() {
   if (f.hubs) $('#hubs').textContent = t('hubs')(f.hubs.length, f.hubs.map((h) => h.info).join('; '));
   loadAlerts().catch(() => {});
   loadPayouts().catch(() => {});
+  loadReleases().catch(() => {});
   const body = $('#fleet tbody'); body.replaceChildren();
   for (const k of f.kiosks) {
     const clock = k.clock ? `${k.clock.synced ? t('synced') : t('unsynced')} (${k.clock.source}${k.clock.offsetMs != null ? `, ${k.clock.offsetMs} ms` : ''})` : '–';

@@ -180,11 +180,12 @@ export const COMMANDS: Record<string, Record<string, Entry>> = {
       usage: `chot release rollout VERSION --to 1%|10%|100%|KIOSK… --key RELEASE.key.pem [--bundle FILE.tgz --manifest FILE.manifest.cose] [--config /etc/chot/hub.json | --releases DIR]
   copies the bundle and manifest into the hub's data folder (releases/VERSION) and writes the signed rollout there; the
   running hub publishes it within a second. A share picks kiosks by a hash of their id: 1% is inside 10%. Run it again
-  with a larger share to widen the rollout`,
+  with a larger share to widen the rollout. It also signs the rollout's pause and roll-back, which the hub keeps
+  (releases/brakes/) and publishes when an operator asks on the dashboard: the hub itself holds no key`,
     },
     pause: {
       help: 'pause the rollout: kiosks not yet switched stop downloading and do not switch',
-      usage: 'chot release pause --key RELEASE.key.pem [--config /etc/chot/hub.json | --releases DIR]',
+      usage: 'chot release pause --key RELEASE.key.pem [--config /etc/chot/hub.json | --releases DIR]\n  also signs the roll-back the dashboard may publish',
     },
     rollback: {
       help: 'undo the rollout: kiosks on its version go back to the one they ran before, the others stop',

@@ -4,7 +4,7 @@
 // names the release and the kiosks it goes to, signed with the same kind of key, and is written into the hub's data
 // folder, which publishes it retained (hub/src/releases.ts).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDurable } from '../../lib/durable-file.js';
@@ -113,6 +113,20 @@ function heldRollout(dir: string) {
   return existsSync(f) ? { bytes: readBytes(f, 'rollout'), peek: peekRollout(readBytes(f, 'rollout')) } : undefined;
 }
 
+/**
+ * The steps an operator may take on the dashboard, signed now with the rollout (the hub holds no key): after an active
+ * rollout its pause and its roll-back, after a pause the roll-back. Each has a later seq than the step it follows, so a
+ * kiosk takes it; the hub publishes one only while it is later than the rollout held (releases.ts).
+ */
+const BRAKES: Record<RolloutState, Array<['pause' | 'rollback', RolloutState]>> = {
+  active: [['pause', 'paused'], ['rollback', 'rollback']], paused: [['rollback', 'rollback']], rollback: [],
+};
+const brakeFile = (dir: string, name: string) => join(dir, 'brakes', `${name}.cose`);
+
+function brakeSeqs(dir: string): number[] {
+  return ['pause', 'rollback'].map((n) => brakeFile(dir, n)).filter((f) => existsSync(f)).map((f) => peekRollout(readFileSync(f))?.seq ?? 0);
+}
+
 /** --to 10% | --to 100% | --to KIOSK (repeatable, mixed): basis points and named kiosks. */
 export function parseTargets(to: string[]): { basisPoints: number; kiosks: string[] } {
   let basisPoints = 0;
@@ -138,7 +152,8 @@ function rollout(verb: 'rollout' | 'pause' | 'rollback', args: string[]): number
   const key = loadPrivateKey(need(values.key, '--key', USAGE));
   const dir = releasesFolder(values);
   const held = heldRollout(dir);
-  const seq = (held?.peek?.seq ?? 0) + 1;
+  // after the rollout held and the steps signed with it: this one supersedes them all
+  const seq = Math.max(held?.peek?.seq ?? 0, ...brakeSeqs(dir)) + 1;
   let manifest: Uint8Array, state: RolloutState, targets: { basisPoints: number; kiosks: string[] };
   if (verb === 'rollout') {
     const version = positionals[0];
@@ -166,10 +181,17 @@ function rollout(verb: 'rollout' | 'pause' | 'rollback', args: string[]): number
     state = verb === 'pause' ? 'paused' : 'rollback';
   }
   let bytes: Uint8Array;
-  try { bytes = signRollout({ seq, state, manifest, ...targets, issuedAt: Math.floor(Date.now() / 1000) }, key); } catch (e) { throw new UsageError((e as Error).message); }
+  const issuedAt = Math.floor(Date.now() / 1000);
+  try { bytes = signRollout({ seq, state, manifest, ...targets, issuedAt }, key); } catch (e) { throw new UsageError((e as Error).message); }
   writeDurable(join(dir, 'rollout.cose'), bytes, 0o644);
+  mkdirSync(join(dir, 'brakes'), { recursive: true });
+  for (const n of ['pause', 'rollback']) rmSync(brakeFile(dir, n), { force: true });
+  const brakes = BRAKES[state].map(([name, st], i) => {
+    writeDurable(brakeFile(dir, name), signRollout({ seq: seq + 1 + i, state: st, manifest, ...targets, issuedAt }, key), 0o644);
+    return name;
+  });
   const p = peekRollout(bytes)!;
-  console.log(JSON.stringify({ rollout: seq, state, version: p.release.version, share: `${targets.basisPoints / 100}%`, kiosks: targets.kiosks, file: join(dir, 'rollout.cose') }));
+  console.log(JSON.stringify({ rollout: seq, state, version: p.release.version, share: `${targets.basisPoints / 100}%`, kiosks: targets.kiosks, file: join(dir, 'rollout.cose'), brakes }));
   return 0;
 }
 

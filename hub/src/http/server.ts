@@ -8,7 +8,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import { REASON_WORDS, RELEASE_VERSION_RE, localDay, provinceNames, type UpdateStatus } from '../../../protocol/src/index.js';
-import type { ReleasesView } from '../releases.js';
+import type { Brake, ReleasesView } from '../releases.js';
 import { movementCsv, movementView, officersCsv, passRateText, reportCsv, type DayReport, type MovementReport, type OfficersReport } from '../figures.js';
 import { healthCsv, healthView, type HealthFigures } from '../health.js';
 import type { HubConfig } from '../config.js';
@@ -48,6 +48,8 @@ export interface HubView {
   enrol(token: string): Promise<{ device: Device; secret: string }>;
   /** the rollout published, the fleet's versions, its progress and failures */
   releases(): ReleasesView;
+  /** publishes the pause or roll-back signed with the rollout; a string says why it cannot */
+  applyBrake(name: Brake, by: string): { seq: number; state: string; version: string } | string;
   stats(): { broker: { rejected: number; refusedPublish: number; refusedConnect: number; rateLimited: number; oversize: number }; ingest: IngestStats; scanCount(): Promise<number> };
 }
 
@@ -283,6 +285,12 @@ export class HubHttp {
       return this.json(res, 200, a);
     }
     if (req.method === 'GET' && path === '/api/releases') return this.json(res, 200, this.hub.releases());
+    // an operator pauses or rolls back the rollout with a step the release manager signed in advance (Origin checked above)
+    const brake = /^\/api\/releases\/(pause|rollback)$/.exec(path);
+    if (req.method === 'POST' && brake) {
+      const r = this.hub.applyBrake(brake[1] as Brake, user);
+      return typeof r === 'string' ? this.json(res, 409, { error: r }) : this.json(res, 202, { ...r, published: 'within a second' });
+    }
     if (req.method === 'GET' && path === '/api/events') return this.events(req, res);
     if (req.method === 'GET' && path === '/metrics') return this.send(res, 200, this.metrics.contentType, await this.metrics.metrics());
     return this.json(res, 404, { error: `no route ${req.method} ${path.slice(0, 200)}` });
