@@ -140,19 +140,24 @@ export class Ingest {
     this.available = false;
     this.lastError = why;
     if (this.probe) return;
-    this.probe = setInterval(() => {
-      this.o.store.ping().then(() => {
-        if (this.probe) clearInterval(this.probe);
-        this.probe = null;
-        this.available = true;
-        this.lastError = null;
-        this.o.log('ingest: the store is back: acknowledging scans again', 'warn');
-      }, (e: Error) => { this.lastError = e.message; });
-    }, 1000);
+    // one ping at a time, the next a second after the last answered: a ping that hangs (a server that does not
+    // answer) must not be joined by another every second
+    const again = () => {
+      this.probe = setTimeout(() => {
+        this.o.store.ping().then(() => {
+          if (!this.probe) return; // stopped meanwhile
+          this.probe = null;
+          this.available = true;
+          this.lastError = null;
+          this.o.log('ingest: the store is back: acknowledging scans again', 'warn');
+        }, (e: Error) => { this.lastError = e.message; if (this.probe) again(); });
+      }, 1000);
+    };
+    again();
   }
 
   stop(): void {
-    if (this.probe) clearInterval(this.probe);
+    if (this.probe) clearTimeout(this.probe);
     this.probe = null;
   }
 }

@@ -45,6 +45,14 @@ function wrap(where: string, e: unknown): Error {
 }
 
 
+/** How long opening a connection (TCP, start-up, authentication) may take before the server counts as unreachable. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+/** A client whose handshake is limited, unlike the wait for a pooled one (pg-pool uses one option for both). */
+class HandshakeLimitedClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) { super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }); }
+}
+
 export class PostgresStore implements HubStore {
   readonly describe: string;
   private readonly pool: pg.Pool;
@@ -56,7 +64,14 @@ export class PostgresStore implements HubStore {
     if (!url) throw new Error('the PostgreSQL store needs a connection string (store.url in the hub config)');
     const u = new URL(url);
     this.describe = `postgresql ${u.hostname}:${u.port || 5432}${u.pathname}`;
-    this.pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+    // Waiting for a pooled connection has no time limit: the queue in front of the 8 connections is the hub's own
+    // backpressure (every kiosk's batches, statuses, sightings, heartbeats), and a limit on it turned a busy hub
+    // into a 'store down' one that refused every kiosk (bench:hub, PostgreSQL at 10,000 connections). Only the
+    // opening of a new connection has a limit, long enough that a hub whose event loop is busy with 10,000 kiosks
+    // does not time out a handshake the server answered (3 s did); a server that cannot be reached still fails
+    // at once (refused, reset) or after it. Four connections stay open between bursts (one per group commit in
+    // flight), so a burst after a quiet minute needs no handshake first.
+    this.pool = new pg.Pool({ connectionString: url, max: 8, min: 4, idleTimeoutMillis: 30_000, keepAlive: true, Client: HandshakeLimitedClient });
     // an idle connection that the server closed (a restart) must not crash the hub: the pool replaces it
     this.pool.on('error', (e) => this.log(`store: ${this.describe}: an idle connection failed: ${e.message}`));
     // and every connection gets a listener of its own: a server that shuts down ends each one with an 'error'
