@@ -15,6 +15,7 @@ import { Journal } from '../src/journal/journal.js';
 import { StateStore } from '../src/state/store.js';
 import { loadConfigWithState, ConfigError } from '../src/config.js';
 import { Updater } from '../src/update/agent.js';
+import { doctor } from '../src/doctor.js';
 
 const made: string[] = [];
 const dir = (name: string) => { const d = mkdtempSync(join(tmpdir(), `chot-formats-${name}-`)); made.push(d); return d; };
@@ -132,6 +133,18 @@ test('state.json: a newer format is left as it is, said in one line; the kiosk r
   await s.saveHubConfig({ v: 1, kiosk: 'booth-1', area: '79/26734' } as never);
   assert.is(s.db.data.hubConfig?.area, '79/26734', 'held in memory');
   assert.is(readFileSync(join(d, 'state.json'), 'utf8'), text, 'the file is not written over');
+});
+
+test('chot doctor: a journal with segments in a newer format fails its check, with what to do', async () => {
+  const d = dir('doctor');
+  const cfg = kioskConfig(d);
+  mkdirSync(join(d, 'state', 'journal'));
+  writeFileSync(join(d, 'state', 'journal', seg(1)), frame(1, rec(1)));
+  writeFileSync(join(d, 'state', 'journal', 'seg-00000002.f2.log'), Buffer.from('CHOTJ2'));
+  const j = (await doctor(cfg, { devDir: d })).find((c) => c.name === 'journal')!;
+  assert.is(j.ok, false);
+  assert.match(j.detail, /^1 scans waiting for the hub, 1 segments, 0\.0 MB; 1 more segment\(s\) in a format this version does not read \(seg-00000002\.f2\.log\): a newer version wrote them; their scans wait, unsent, on disk$/);
+  assert.match(j.fix ?? '', /chot release rollout.*do not delete them/);
 });
 
 function kioskConfig(d: string): string {
