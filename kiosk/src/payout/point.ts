@@ -140,18 +140,29 @@ export class PayoutPoint extends EventEmitter<PayoutEvents> {
       this.o.log(`payout: scan ${record.id}: hub-offline: the claim waits for the link`, 'warn');
       return waitView('hub-offline', c.amount);
     }
-    const scanId = record.id;
+    this.arm(e, record.id, c.amount, true);
+    this.o.log(`payout: scan ${record.id}: claim sent${e.sent > 1 ? ` again (send ${e.sent})` : ''}`);
+    return step.view;
+  }
+
+  /**
+   * Waits claimTimeoutMs for the answer. The first time it does not come, the screen says wait; and the claim goes
+   * again with its key after each timeout while the link is up: behind a broker cluster a hub process can die without
+   * the kiosk's link dropping, so a reconnect alone would never resend it.
+   */
+  private arm(e: ClaimEntry, scanId: string, amount: number, first: boolean): void {
     this.cancels.get(e.key)?.();
     this.cancels.set(e.key, this.timers.after(this.o.config.claimTimeoutMs, () => {
       this.cancels.delete(e.key);
       if (e.state !== 'pending' || e.scanId !== scanId) return;
-      this.waited.add(scanId);
-      this.o.log(`payout: scan ${scanId}: hub-timeout: no answer within ${this.o.config.claimTimeoutMs} ms; the claim stays pending and is sent again when the link comes back`, 'warn');
-      if (this.current === scanId) this.o.signal.show('red', scanId);
-      this.emit('update', scanId, waitView('hub-timeout', c.amount));
+      if (first) {
+        this.waited.add(scanId);
+        this.o.log(`payout: scan ${scanId}: hub-timeout: no answer within ${this.o.config.claimTimeoutMs} ms; the claim stays pending and is sent again with its key`, 'warn');
+        if (this.current === scanId) this.o.signal.show('red', scanId);
+        this.emit('update', scanId, waitView('hub-timeout', amount));
+      }
+      if (this.send(e)) this.arm(e, scanId, amount, false);
     }));
-    this.o.log(`payout: scan ${record.id}: claim sent${e.sent > 1 ? ` again (send ${e.sent})` : ''}`);
-    return step.view;
   }
 
   private send(e: ClaimEntry): boolean {
