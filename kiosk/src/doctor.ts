@@ -14,6 +14,7 @@ import { headerChip, listChips } from './gpio/chip.js';
 import { chooseDriver, GpiodDriver } from './gpio/gpiod.js';
 import { Journal } from './journal/journal.js';
 import { StateStore } from './state/store.js';
+import { payoutCheck } from './payout/doctor.js';
 
 export interface Check { name: string; ok: boolean; warn?: boolean; detail: string; fix?: string }
 
@@ -61,6 +62,9 @@ export async function doctor(configPath: string, opts: DoctorOptions = {}): Prom
   checks.push(configured ? await hubCheck(c) : warn('hub', 'not checked: the hub\'s address and this kiosk\'s password are in the config', 'make the config (see "config" above), then run chot doctor again'));
   checks.push(clockCheck(c, running));
   checks.push(await listsCheck(c, running));
+  // a payout desk: its ward's programme list and the claims still waiting for the hub (payout/doctor.ts)
+  const pay = configured ? payoutCheck(c) : undefined;
+  if (pay) checks.push(pay);
   checks.push(diskCheck(c));
   checks.push(journalCheck(c));
   return checks;

@@ -15,6 +15,7 @@ import { SimSource } from '../src/scan/source.js';
 import { SimUplink } from '../src/uplink/sim.js';
 import { SimPayoutHub } from '../src/payout/sim-hub.js';
 import { CLAIMS_FILE } from '../src/payout/claims.js';
+import { payoutCheck } from '../src/payout/doctor.js';
 import type { Level } from '../../lib/log.js';
 import { ManualTimers } from './manual-timers.js';
 import { makeWorld, waitFor } from './rig.js';
@@ -229,6 +230,19 @@ test('the hub out of reach: "not paid, please wait", never green; the claim goes
   f.hub.setReachable(true);
   assert.is((await settled(v)).reason, 'paid');
   assert.is(greens(f), 1);
+});
+
+test('chot doctor\'s payout line: the list held, the amount and dates, the claims; a desk with no list fails with the fix', async () => {
+  const c = desks.find((d) => d.kiosk.config.kiosk.id === 'ward-c')!.kiosk.config;
+  const ok = payoutCheck(c)!;
+  assert.is(ok.ok, true);
+  assert.is(ok.warn, undefined, ok.detail);
+  assert.match(ok.detail, /^ho-tro-2021 v2 for ward 79\/26734: 7 eligible, 1,500,000 VND each, paying .* to .*; claims: 1 paid here, 0 waiting for the hub, 0 owed/);
+  const none = payoutCheck({ ...c, stateDir: join(w.dir, 'no-such-desk') })!;
+  assert.is(none.ok, false);
+  assert.match(none.detail, /^no list of programme ho-tro-2021 for ward 79\/26734: nothing can be paid/);
+  assert.match(none.fix ?? '', /chot programme import/);
+  assert.is(payoutCheck({ ...c, mode: 'checkpoint' }), undefined, 'a checkpoint has no payout line');
 });
 
 test('no holder token, name or ID digits in the log', () => {
