@@ -2,17 +2,20 @@
 // the simulated one (the hub in memory) that the kiosk's other tests use: what they share is what those tests may
 // rely on. A scanned record is delivered, acknowledged and forgotten by the journal; lists published by the hub
 // arrive unchanged; statuses reach the hub; with the hub unreachable the backlog stays in the journal and all of
-// it goes when the hub is back; stop tells the hub the kiosk is offline.
+// it goes when the hub is back; stop tells the hub the kiosk is offline. A payout desk's ward list arrives on its
+// retained topic, and each claim is answered by its key (the hub's payout desk, or its simulation in payout/sim-hub.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanIdGenerator, localDay, signTrustList, topics, type KioskStatus, type ScanRecord } from '../../protocol/src/index.js';
+import { randomBytes } from 'node:crypto';
+import { ScanIdGenerator, localDay, signProgrammeWard, signTrustList, topics, type ClaimRequest, type ClaimResult, type KioskStatus, type Programme, type ScanRecord } from '../../protocol/src/index.js';
 import { Journal } from '../src/journal/journal.js';
 import type { LinkState, UplinkPort } from '../src/uplink/port.js';
 import { Uplink } from '../src/uplink/uplink.js';
 import { SimUplink } from '../src/uplink/sim.js';
+import { SimPayoutHub } from '../src/payout/sim-hub.js';
 import { Hub } from '../../hub/src/hub.js';
 import { checkHubConfig } from '../../hub/src/config.js';
 import { makeWorld, sleep, waitFor } from './rig.js';
@@ -29,6 +32,9 @@ interface Rig {
   down(): Promise<void>;
   up(): Promise<void>;
   publishTrust(bytes: Uint8Array): Promise<void>;
+  /** a support programme: its eligibility at the hub, and a ward's signed list published retained */
+  putProgramme(eligible: Array<{ holder: string; ward: string }>): Promise<void>;
+  publishProgramme(ward: string, bytes: Uint8Array): Promise<void>;
   /** which of these scans the hub holds */
   stored(records: ScanRecord[]): Promise<Set<string>>;
   lastStatus(): KioskStatus | undefined;
@@ -42,6 +48,9 @@ function journal(): Journal {
 }
 
 const KIOSK = 'booth-u';
+const WARD = '79/26734';
+const sec = Math.floor(Date.now() / 1000);
+const PROGRAMME: Programme = { id: 'ho-tro-2021', name: 'Hỗ trợ người lao động 2021', amount: 1_500_000, validFrom: sec - 86400, validUntil: sec + 86400, version: 1 };
 
 async function realRig(): Promise<Rig> {
   const hubConfig = (port: number) => checkHubConfig({ dataDir: join(w.dir, 'hub'), mqtt: { host: '127.0.0.1', port }, http: { host: '127.0.0.1', port: 0 } });
@@ -57,6 +66,8 @@ async function realRig(): Promise<Rig> {
     async down() { await hub.stop(); running = false; },
     async up() { hub = await Hub.start(hubConfig(port), quiet); running = true; },
     async publishTrust(bytes) { await hub.broker.publish(topics.trust, bytes, true); },
+    async putProgramme(eligible) { await hub.store.putProgramme(PROGRAMME, eligible); },
+    async publishProgramme(ward, bytes) { await hub.broker.publish(topics.programme(PROGRAMME.id, ward), bytes, true); },
     async stored(records) {
       const out = new Set<string>();
       for (const day of new Set(records.map((r) => localDay(r.at, hub.config.timeZone)))) for (const s of await hub.store.scansOfDay(day)) if (s.k === KIOSK) out.add(s.id);
@@ -69,12 +80,15 @@ async function realRig(): Promise<Rig> {
 
 async function simRig(): Promise<Rig> {
   const j = journal();
-  const sim = new SimUplink(j);
+  const eligible = new Map<string, string>();
+  const sim = new SimUplink(j, { payouts: new SimPayoutHub({ programme: PROGRAMME, eligible, wardOf: () => WARD }) });
   return {
     uplink: sim, journal: j,
     async down() { sim.setReachable(false); },
     async up() { sim.setReachable(true); },
     async publishTrust(bytes) { sim.publish('trust', bytes); },
+    async putProgramme(list) { for (const e of list) eligible.set(e.holder, e.ward); },
+    async publishProgramme(ward, bytes) { sim.publishProgramme(PROGRAMME.id, ward, bytes); },
     async stored(records) { return new Set(records.map((r) => r.id).filter((id) => sim.stored.has(id))); },
     lastStatus: () => sim.statuses[sim.statuses.length - 1],
     async close() { await sim.stop(); j.close(); },
@@ -90,6 +104,8 @@ function contract(name: string, make: () => Promise<Rig>): void {
     return { id: gen.next(at), at, clockSynced: true, verdict: 'green', reason: 'ok', format: 'pass', source: 'sim', ms: 1 };
   };
   const status = (over: Partial<KioskStatus> = {}): KioskStatus => ({ v: 1, kiosk: KIOSK, online: true, at: Date.now(), ...over });
+  const HOLDER = 'a1a1a1a1a1a1a1a1';
+  const claimOf = (key: string): ClaimRequest => ({ v: 1, kiosk: KIOSK, key, programme: PROGRAMME.id, holder: HOLDER, at: Date.now(), officer: 'CA79-00123' });
 
   test(`${name}: connects and says so: connecting, then online`, async () => {
     try { r = await make(); } catch (e) { console.error(`${name}: set-up failed:`, e); throw e; }
@@ -127,9 +143,35 @@ function contract(name: string, make: () => Promise<Rig>): void {
     assert.is(r.lastStatus()!.trustVersion, 3);
   });
 
+  test(`${name}: a payout desk takes its ward's list; each claim is answered by its key: paid once, a retry learns it won, another claim is already paid`, async () => {
+    const bytes = signProgrammeWard(PROGRAMME, WARD, [Buffer.from(HOLDER, 'hex')], w.root.privateKey);
+    await r.putProgramme([{ holder: HOLDER, ward: WARD }]);
+    const lists: Uint8Array[] = [];
+    r.uplink.on('programme', (b) => lists.push(b));
+    await r.publishProgramme(WARD, bytes);
+    await r.publishProgramme('79/27001', signProgrammeWard(PROGRAMME, '79/27001', [], w.root.privateKey));
+    r.uplink.watchProgramme(PROGRAMME.id, WARD);
+    await waitFor('the ward\'s list', () => lists.length > 0);
+    assert.ok(lists.every((b) => Buffer.from(b).equals(Buffer.from(bytes))), 'its own ward\'s list only, unchanged');
+    const answers: ClaimResult[] = [];
+    r.uplink.on('claimResult', (a) => answers.push(a));
+    const answer = (key: string, n = 1) => waitFor(`the answer to ${key}`, () => (answers.filter((a) => a.key === key).length >= n ? answers.filter((a) => a.key === key)[n - 1] : undefined));
+    const first = randomBytes(12).toString('base64url'), other = randomBytes(12).toString('base64url');
+    assert.ok(r.uplink.claim(claimOf(first)));
+    const paid = await answer(first);
+    assert.equal([paid.outcome, paid.amount, paid.payment?.kiosk], ['paid', 1_500_000, KIOSK]);
+    assert.ok(r.uplink.claim(claimOf(first)), 'the same key again (a lost reply)');
+    const again = await answer(first, 2);
+    assert.equal([again.outcome, again.payment?.at], ['paid', paid.payment?.at], 'the retry learns its own claim won');
+    assert.ok(r.uplink.claim(claimOf(other)));
+    const refused = await answer(other);
+    assert.equal([refused.outcome, refused.payment?.kiosk], ['already-paid', KIOSK]);
+  });
+
   test(`${name}: with the hub unreachable the scans stay in the journal; once it is back every one is delivered`, async () => {
     await r.down();
     await waitFor('the link down', () => r.uplink.state !== 'online');
+    assert.is(r.uplink.claim(claimOf(randomBytes(12).toString('base64url'))), false, 'no claim is taken while the link is down: the desk keeps it');
     assert.ok(links.includes('offline'), links.join());
     const recs = Array.from({ length: 20 }, record);
     for (const rec of recs) { r.journal.append(rec); r.uplink.scanned(rec.id); }
