@@ -52,7 +52,8 @@ test('a programme imported, claimed at two kiosks at once, a lost reply recovere
   assert.equal([ra.outcome, rb.outcome].sort(), ['already-paid', 'paid'], 'exactly one payment');
   const loser = ra.outcome === 'paid' ? rb : ra;
   assert.is(loser.payment?.kiosk, ra.outcome === 'paid' ? 'ward-a' : 'ward-b', 'the refusal names where it was paid');
-  assert.is((await claim(c, 'ward-c', CITIZENS[1])).outcome, 'other-ward');
+  const ow = await claim(c, 'ward-c', CITIZENS[1]);
+  assert.equal([ow.outcome, ow.ward], ['other-ward', '79/26734'], 'other-ward names the citizen\'s ward');
   assert.is((await claim(c, 'ward-c', 'dddddddddddddddd')).outcome, 'not-eligible');
   // the hub dies before its answer leaves: the kiosk asks again with the same key and learns its claim won
   const key = randomBytes(12).toString('base64url');

@@ -371,7 +371,7 @@ export function storeContract(name: string, open: () => Promise<Harness>): void 
       assert.equal(loser.payment, { kiosk: winner.kiosk, at: now }, 'the refusal says where and when it was paid');
       // the winner's reply was lost: it asks again with its key and learns its own claim succeeded
       assert.equal(await claim(winner.kiosk, winner.key), { outcome: 'paid', amount: 1_500_000, payment: { kiosk: winner.kiosk, at: now } });
-      assert.is((await claim('ward-c', 'key-cccccccccccccccc', 'cccccccccccccccc')).outcome, 'other-ward');
+      assert.equal(await claim('ward-c', 'key-cccccccccccccccc', 'cccccccccccccccc'), { outcome: 'other-ward', ward: '01/00004' }, 'other-ward names the citizen\'s ward');
       assert.is((await claim('ward-c', 'key-dddddddddddddddd', 'dddddddddddddddd')).outcome, 'not-eligible');
       assert.is((await claim('ward-c', 'key-eeeeeeeeeeeeeeee', 'bbbbbbbbbbbbbbbb', h.store, { programme: 'nothing' })).outcome, 'programme-unknown');
       assert.is((await claim('ward-c', 'key-ffffffffffffffff', 'bbbbbbbbbbbbbbbb', h.store, { now: Date.parse('2021-10-02T00:00:00+07:00') })).outcome, 'programme-not-open');

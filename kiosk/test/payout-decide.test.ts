@@ -85,6 +85,9 @@ test('only the hub\'s "paid" is green, with the amount in each language\'s way o
     assert.is(v.lamp, 'red', outcome);
     assert.is(v.reason, outcome);
   }
+  // a hub that names the citizen's ward, and one from before that field
+  assert.match(answerView({ v: 1, key: 'k'.repeat(16), outcome: 'other-ward', ward: '01/00004' }, { kiosk: 'ward-a', timeZone: TZ }).message.en, /registered in another ward \(01\/00004\): support is paid where they reside/);
+  assert.match(answerView({ v: 1, key: 'k'.repeat(16), outcome: 'other-ward' }, { kiosk: 'ward-a', timeZone: TZ }).message.en, /registered in another ward: support is paid/);
   for (const why of ['hub-offline', 'hub-timeout'] as const) assert.is.not(waitView(why).lamp, 'green');
   assert.is.not(owedView({ v: 1, key: 'k'.repeat(16), outcome: 'paid', amount: 1 }, NOW, TZ).lamp, 'green', 'a late payment for an earlier citizen never lights green');
 });

@@ -191,13 +191,13 @@ test('each refusal with its reason, no claim sent: not on the list, a revoked pa
   await waitFor('the scans at the hub', () => [nobody, notOnList, rev, expired].every((v) => d.hub.stored.has(v.record.id)));
 });
 
-test('the hub says the citizen now lives in another ward: refused with that reason, in words', async () => {
+test('the hub says the citizen now lives in another ward: refused with that reason and the ward, in words', async () => {
   const d = desks.find((x) => x.kiosk.config.kiosk.id === 'ward-d')!;
   const v = await scan(d, passOf(CIT.moved));
   const p = await settled(v);
   assert.is(p.reason, 'other-ward');
-  assert.match(p.message.vi, /đăng ký cư trú ở phường khác/);
-  assert.match(p.message.en, /registered in another ward: support is paid where they reside, not here/);
+  assert.is(p.message.vi, 'Trung tâm: người này đăng ký cư trú ở phường/xã khác (mã 79/27001): nhận hỗ trợ tại nơi cư trú, không chi trả tại đây.');
+  assert.is(p.message.en, 'The hub: this citizen is registered in another ward (79/27001): support is paid where they reside, not here.');
   assert.is(greens(d), 0);
 });
 

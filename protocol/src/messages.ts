@@ -164,6 +164,8 @@ export interface ClaimResult {
   amount?: number;
   /** where and when the payment was made (already-paid; or paid, for a retry) */
   payment?: { kiosk: string; at: number };
+  /** other-ward: the ward where the citizen is registered, so the desk can send them there (absent from older hubs) */
+  ward?: string;
 }
 
 export const MAX_BATCH = 200;
@@ -216,6 +218,7 @@ const SCHEMAS = {
       outcome: { enum: ['paid', 'already-paid', 'not-eligible', 'other-ward', 'programme-unknown', 'programme-not-open'] },
       amount: { type: 'integer', minimum: 0 },
       payment: { type: 'object', additionalProperties: false, required: ['kiosk', 'at'], properties: { kiosk: { type: 'string', pattern: KIOSK_ID_RE.source }, at: { type: 'integer', minimum: 0 } } },
+      ward: { type: 'string', pattern: '^\\d{2}/\\d{1,5}$' },
     },
   },
   kioskStatus: {

@@ -44,7 +44,7 @@ export interface Device {
 }
 
 export interface PayoutClaim { programme: string; holder: string; ward: string; kiosk: string; key: string; at: number; officer?: string; passId?: string; now: number }
-export interface ClaimDecision { outcome: ClaimOutcome; amount?: number; payment?: { kiosk: string; at: number } }
+export interface ClaimDecision { outcome: ClaimOutcome; amount?: number; payment?: { kiosk: string; at: number }; /** other-ward: where the citizen is registered */ ward?: string }
 export interface PayoutWardRow { ward: string; eligible: number; paid: number; amount: number; refused: Record<string, number> }
 
 /** A suspected clone as the store keeps it, with what an operator decided. */

@@ -413,7 +413,7 @@ END $$;`).catch((e: Error & { code?: string }) => {
         if (c.now < doc.validFrom * 1000 || c.now > doc.validUntil * 1000) return refuse('programme-not-open');
         const ward = (await client.query<{ ward: string }>(`SELECT ward FROM eligible WHERE programme = $1 AND holder = $2`, [c.programme, c.holder])).rows[0]?.ward;
         if (!ward) return refuse('not-eligible');
-        if (ward !== c.ward) return refuse('other-ward');
+        if (ward !== c.ward) return refuse('other-ward', { ward }); // the desk sends the citizen to their own ward
         // two kiosks at once: the unique key makes one insert wait for the other's commit, then do nothing
         const ins = await client.query(`INSERT INTO payouts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (programme, holder) DO NOTHING`,
           [c.programme, c.holder, c.ward, c.kiosk, c.key, c.at, doc.amount, c.officer ?? null, c.passId ?? null, c.now]);

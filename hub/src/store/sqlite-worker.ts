@@ -117,7 +117,7 @@ const claimTx = db.transaction((c: PayoutClaim): ClaimDecision => {
   if (won) return { outcome: 'paid', amount: won.amount, payment: { kiosk: won.kiosk, at: won.at } };
   if (c.now < p.validFrom * 1000 || c.now > p.validUntil * 1000) return refuse('programme-not-open');
   if (!ward) return refuse('not-eligible');
-  if (ward !== c.ward) return refuse('other-ward');
+  if (ward !== c.ward) return refuse('other-ward', { ward }); // the desk sends the citizen to their own ward
   if (q.pay.run({ ...c, amount: p.amount, officer: c.officer ?? null, passId: c.passId ?? null }).changes) return { outcome: 'paid', amount: p.amount, payment: { kiosk: c.kiosk, at: c.at } };
   const other = q.payment.get(c.programme, c.holder) as { kiosk: string; at: number };
   return refuse('already-paid', { payment: { kiosk: other.kiosk, at: other.at } });

@@ -159,8 +159,11 @@ export function answerView(r: ClaimResult, c: AnswerContext): PayoutView {
         message: { vi: `Đã chi trả ${where.vi}${at ? ` lúc ${at}` : ''}: không chi trả lần nữa.`, en: `Already paid ${where.en}${at ? ` at ${at}` : ''}: do not pay again.` },
       };
     }
-    case 'other-ward':
-      return { ...base, lamp: 'red', reason: 'other-ward', word: W.noPay, message: { vi: 'Trung tâm: người này đăng ký cư trú ở phường khác: nhận hỗ trợ tại nơi cư trú, không chi trả tại đây.', en: 'The hub: this citizen is registered in another ward: support is paid where they reside, not here.' } };
+    case 'other-ward': {
+      // the hub names the citizen's ward (a hub before that field does not): the officer sends them there
+      const vi = r.ward ? `phường/xã khác (mã ${r.ward})` : 'phường/xã khác', en = r.ward ? `another ward (${r.ward})` : 'another ward';
+      return { ...base, lamp: 'red', reason: 'other-ward', word: W.noPay, message: { vi: `Trung tâm: người này đăng ký cư trú ở ${vi}: nhận hỗ trợ tại nơi cư trú, không chi trả tại đây.`, en: `The hub: this citizen is registered in ${en}: support is paid where they reside, not here.` } };
+    }
     case 'not-eligible':
       return { ...base, lamp: 'red', reason: 'not-eligible', word: W.noPay, message: { vi: 'Trung tâm: không thuộc diện hưởng hỗ trợ của chương trình: không chi trả.', en: 'The hub: not eligible for this programme: not paid.' } };
     case 'programme-not-open':

@@ -38,7 +38,7 @@ export class SimPayoutHub {
     if (now < p.validFrom * 1000 || now > p.validUntil * 1000) return { ...base, outcome: 'programme-not-open' };
     const ward = this.o.eligible.get(req.holder);
     if (!ward) return { ...base, outcome: 'not-eligible' };
-    if (ward !== this.o.wardOf(req.kiosk)) return { ...base, outcome: 'other-ward' };
+    if (ward !== this.o.wardOf(req.kiosk)) return { ...base, outcome: 'other-ward', ward };
     if (paid) return { ...base, outcome: 'already-paid', payment: { kiosk: paid.kiosk, at: paid.at } };
     this.payments.set(req.holder, { kiosk: req.kiosk, key: req.key, at: req.at, amount: p.amount });
     return { ...base, outcome: 'paid', amount: p.amount, payment: { kiosk: req.kiosk, at: req.at } };
