@@ -4,7 +4,7 @@
 // the hub out of reach, and each refusal with its reason. The claim timeout runs on a clock the test moves by hand.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildStatusList, signProgrammeWard, type Programme } from '../../protocol/src/index.js';
 import { checkConfig } from '../src/config.js';
@@ -14,7 +14,7 @@ import { SimGpio } from '../src/gpio/sim.js';
 import { SimSource } from '../src/scan/source.js';
 import { SimUplink } from '../src/uplink/sim.js';
 import { SimPayoutHub } from '../src/payout/sim-hub.js';
-import { CLAIMS_FILE } from '../src/payout/claims.js';
+import { ClaimBook, CLAIMS_FILE } from '../src/payout/claims.js';
 import { payoutCheck } from '../src/payout/doctor.js';
 import type { Level } from '../../lib/log.js';
 import { ManualTimers } from './manual-timers.js';
@@ -243,6 +243,25 @@ test('chot doctor\'s payout line: the list held, the amount and dates, the claim
   assert.match(none.detail, /^no list of programme ho-tro-2021 for ward 79\/26734: nothing can be paid/);
   assert.match(none.fix ?? '', /chot programme import/);
   assert.is(payoutCheck({ ...c, mode: 'checkpoint' }), undefined, 'a checkpoint has no payout line');
+});
+
+test('a damaged claim book is moved aside and said so; a newer version\'s is left alone and not written', () => {
+  const dir = join(w.dir, 'book-damaged');
+  mkdirSync(dir);
+  writeFileSync(join(dir, CLAIMS_FILE), '{"format":1,"claims":[{"key":');
+  const lines: string[] = [];
+  const book = new ClaimBook(dir, (l) => lines.push(l));
+  assert.equal(book.counts(), { pending: 0, owed: 0, paid: 0 });
+  assert.match(lines.join('\n'), /cannot be read .*moved to .*damaged-\d+ and started an empty claim book: check its claims against the hub's payouts/);
+  assert.ok(readdirSync(dir).some((f) => f.startsWith(`${CLAIMS_FILE}.damaged-`)), 'kept for the ward office');
+  const newer = join(w.dir, 'book-newer');
+  mkdirSync(newer);
+  const text = JSON.stringify({ format: 2, claims: [], more: 'a newer version' });
+  writeFileSync(join(newer, CLAIMS_FILE), text);
+  const later = new ClaimBook(newer, (l) => lines.push(l));
+  later.add({ key: 'k'.repeat(22), programme: P.id, holder: CIT.a, at: 1, scanId: 'x', scanAt: 1 });
+  assert.is(readFileSync(join(newer, CLAIMS_FILE), 'utf8'), text, 'the newer file is not overwritten');
+  assert.match(lines[lines.length - 1], /is in format 2, which this version does not read/);
 });
 
 test('no holder token, name or ID digits in the log', () => {

@@ -6,7 +6,7 @@
 // States: 'pending' (written, maybe sent, no answer yet), 'owed' (the hub said paid after the citizen's scan had
 // left the screen: paid when they scan again here), 'paid' (the officer was told to pay), 'refused' (the hub said
 // no, with its outcome).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ClaimOutcome } from '../../../protocol/src/index.js';
@@ -55,8 +55,13 @@ export class ClaimBook {
     try {
       doc = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<ClaimsDoc>;
     } catch (e) {
-      // a claim book that cannot be read would let the kiosk make new keys for claims already sent: stop, say how
-      throw new Error(`payout: ${this.path} cannot be read (${(e as Error).message}): the claims in it may be unanswered; move it away only after checking the hub's payouts for this kiosk`);
+      // written by rename, so only a damaged disk gets here. The desk goes on with an empty book rather than not at
+      // all: the hub still pays nobody twice (a citizen whose claim was in it is 'already paid at this kiosk'), and
+      // the damaged file is kept for the ward office to settle against the hub's payout records
+      const aside = `${this.path}.damaged-${Date.now()}`;
+      try { renameSync(this.path, aside); } catch { /* left where it is; the next write replaces it */ }
+      this.log(`payout: ${this.path} cannot be read (${(e as Error).message}); moved to ${aside} and started an empty claim book: check its claims against the hub's payouts for this kiosk (/api/payouts.csv)`, 'error');
+      return;
     }
     const format = doc.format ?? 1;
     if (!Number.isInteger(format) || format > CLAIMS_FORMAT) {
