@@ -132,7 +132,10 @@ test('the reply is lost: the desk says wait (never green), then resends the same
   // the link stays up (a hub process behind a broker cluster died and came back): after the next timeout the claim
   // goes again with its own key, and this time the answer arrives
   desk.loseReplies = false;
-  a.timers.advance(10_000);
+  a.timers.advance(19_999);
+  await new Promise((r) => setImmediate(r)); // the simulated hub takes a claim on the next turn
+  assert.is(desk.received.filter((r) => r.holder === CIT.b).length, 2, 'each wait twice the last: not sent again before 20 s');
+  a.timers.advance(1);
   const p = await settled(v);
   assert.is(p.reason, 'paid');
   assert.match(p.message.en, /^Pay 1,500,000 VND \(the hub's reply came late; confirmed\)\.$/, 'the citizen told to wait is paid');

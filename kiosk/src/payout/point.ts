@@ -140,19 +140,20 @@ export class PayoutPoint extends EventEmitter<PayoutEvents> {
       this.o.log(`payout: scan ${record.id}: hub-offline: the claim waits for the link`, 'warn');
       return waitView('hub-offline', c.amount);
     }
-    this.arm(e, record.id, c.amount, true);
+    this.arm(e, record.id, c.amount, this.o.config.claimTimeoutMs);
     this.o.log(`payout: scan ${record.id}: claim sent${e.sent > 1 ? ` again (send ${e.sent})` : ''}`);
     return step.view;
   }
 
   /**
    * Waits claimTimeoutMs for the answer. The first time it does not come, the screen says wait; and the claim goes
-   * again with its key after each timeout while the link is up: behind a broker cluster a hub process can die without
-   * the kiosk's link dropping, so a reconnect alone would never resend it.
+   * again with its key while the link is up, each wait twice the last (up to 5 min): behind a broker cluster a hub
+   * process can die without the kiosk's link dropping, so a reconnect alone would never resend it.
    */
-  private arm(e: ClaimEntry, scanId: string, amount: number, first: boolean): void {
+  private arm(e: ClaimEntry, scanId: string, amount: number, waitMs: number): void {
+    const first = waitMs === this.o.config.claimTimeoutMs;
     this.cancels.get(e.key)?.();
-    this.cancels.set(e.key, this.timers.after(this.o.config.claimTimeoutMs, () => {
+    this.cancels.set(e.key, this.timers.after(waitMs, () => {
       this.cancels.delete(e.key);
       if (e.state !== 'pending' || e.scanId !== scanId) return;
       if (first) {
@@ -161,7 +162,7 @@ export class PayoutPoint extends EventEmitter<PayoutEvents> {
         if (this.current === scanId) this.o.signal.show('red', scanId);
         this.emit('update', scanId, waitView('hub-timeout', amount));
       }
-      if (this.send(e)) this.arm(e, scanId, amount, false);
+      if (this.send(e)) this.arm(e, scanId, amount, Math.min(waitMs * 2, 300_000));
     }));
   }
 
