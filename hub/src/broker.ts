@@ -76,7 +76,8 @@ export class HubBroker implements BrokerPort {
   static async create(credentials: Credentials, ingest: Ingest, opts: BrokerOptions): Promise<HubBroker> {
     const log = opts.log;
     let hub!: HubBroker;
-    /** packets refused after their PUBACK (a bad batch): never forwarded, never retained */
+    /** packets for the hub alone (scans, claims) or refused after their PUBACK (a bad batch, a bad status): never
+     * published to subscribers (see the end of create) */
     const dropped = new WeakSet<object>();
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
@@ -136,12 +137,12 @@ export class HubBroker implements BrokerPort {
         }
         const seen = hub.online.get(w.id);
         if (seen) seen.lastSeen = Date.now();
+        dropped.add(packet); // scans are for the hub alone: no account may subscribe to them
         ingest.batch(w.id, packet.payload as Buffer).then((r) => {
-          if (r === 'rejected') { hub.stats.rejected++; dropped.add(packet); }
+          if (r === 'rejected') hub.stats.rejected++;
           hub.pace(() => done(null)); // committed: now the PUBACK
         }, (e: Error) => hub.pace(() => done(e))); // not committed: no PUBACK, the connection closes, the kiosk sends again
       },
-      authorizeForward: (_client, packet) => (dropped.has(packet) ? null : packet),
       authorizeSubscribe: (client, sub: Subscription, done) => {
         const w = hub.who.get(client);
         if (!w) return done(new Error('not authenticated'), null);
@@ -159,6 +160,15 @@ export class HubBroker implements BrokerPort {
         done(null, sub);
       },
     });
+    // A packet for the hub alone is acknowledged (aedes sends the PUBACK first) but not published: aedes' publish
+    // looks the topic up in every subscription, copies the packet and queues it through mqemitter, for nobody, once
+    // per scan batch. It is held back here because this is the one step that sees the packet authorizePublish saw
+    // (authorizeForward gets aedes' copy, so a set of refused packets never matched there).
+    const publish = aedes.publish.bind(aedes) as unknown as (packet: AedesPublishPacket, client: Client | null, done?: (e?: Error) => void) => void;
+    (aedes as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+      if (client && typeof client === 'object' && dropped.has(packet)) { done?.(); return; }
+      publish(packet, client, done);
+    };
     hub = new HubBroker(aedes, opts);
     aedes.on('clientReady', (client) => {
       const w = hub.who.get(client);

@@ -93,6 +93,29 @@ test('a malformed scan body is counted as rejected and logged with the sender; i
   assert.is(hub.proc.child.exitCode, null, 'the hub is still running');
 });
 
+test('an operator watching kiosk statuses gets the valid ones, never a refused status nor anything of a scan batch', async () => {
+  const add = chot(['account', 'add', 'watcher', '--role', 'operator', '--config', hub.config]);
+  assert.is(add.code, 0, add.err);
+  // the running hub reads the new account from the store within a second
+  let ops: MqttClient | undefined;
+  for (let i = 0; !ops; i++) {
+    try { ops = await connect('watcher-1', JSON.parse(add.out).password as string, { username: 'watcher' }); } catch (e) { if (i >= 50) throw e; await sleep(200); }
+  }
+  const seen: string[] = [];
+  ops.on('message', (t, p) => seen.push(`${t} ${p.toString()}`));
+  await ops.subscribeAsync(`${topics.kioskPrefix}+/status`, { qos: 1 });
+  await ops.subscribeAsync(`${topics.kioskPrefix}+/scans`, { qos: 1 }).then(() => assert.unreachable('an account may not read scans'), () => {});
+  const a = await connect('booth-a', pwA);
+  // in order on one connection: the refused status and a batch first, then a valid status
+  await a.publishAsync(topics.status('booth-a'), JSON.stringify({ v: 1, kiosk: 'booth-b', online: true, at: Date.now() }), { qos: 1 });
+  await a.publishAsync(topics.scans('booth-a'), JSON.stringify({ v: 1, kiosk: 'booth-a', scans: [scan()] }), { qos: 1 });
+  await a.publishAsync(topics.status('booth-a'), JSON.stringify({ v: 1, kiosk: 'booth-a', online: true, at: Date.now() }), { qos: 1 });
+  await waitFor('the valid status', () => seen.some((m) => m.includes('"kiosk":"booth-a"')));
+  assert.equal(seen.map((m) => m.split(' ')[0]), [topics.status('booth-a')], `only the valid status: ${seen.join(' | ')}`);
+  a.end(true);
+  ops.end(true);
+});
+
 test('a revoked device is cut off at once and refused from then on', async () => {
   const b = await connect('booth-b', pwB);
   const closed = new Promise((r) => b.once('close', () => r(null)));
