@@ -20,7 +20,7 @@ const green = (holder = ON_LIST): Verdict => ({ verdict: 'green', reason: 'ok', 
 const TZ = 'Asia/Ho_Chi_Minh';
 
 function input(over: Partial<PayoutInput> = {}): PayoutInput {
-  return { pass: green(), held, ward: '79/26734', registeredArea: '79/26734', now: NOW, officer: 'CA79-00123', timeZone: TZ, ...over };
+  return { pass: green(), held, registeredArea: '79/26734', now: NOW, officer: 'CA79-00123', timeZone: TZ, ...over };
 }
 
 test('a citizen on the ward\'s list, an officer signed in, the programme open: a claim for the programme\'s amount, and "asking", not green', () => {

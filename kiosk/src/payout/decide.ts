@@ -34,8 +34,6 @@ export interface PayoutInput {
   pass: Verdict;
   /** the ward's programme list held, if any */
   held: ProgrammeWard | undefined;
-  /** the ward this kiosk pays in (payout.ward, or the kiosk's area) */
-  ward: string;
   /** the area the hub registered this kiosk for: the hub pays only its citizens */
   registeredArea: string;
   /** the decision time, ms */

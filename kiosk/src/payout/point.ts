@@ -109,7 +109,7 @@ export class PayoutPoint extends EventEmitter<PayoutEvents> {
     this.current = record.id;
     if (this.waited.size > 256) this.waited.clear(); // only the scans of the last minutes can get a late answer on screen
     const step = decidePayout({
-      pass: s.verdict, held: this.hold.held, ward: this.ward, registeredArea: this.o.area(), now: s.now, officer: record.officer, timeZone: this.o.timeZone(),
+      pass: s.verdict, held: this.hold.held, registeredArea: this.o.area(), now: s.now, officer: record.officer, timeZone: this.o.timeZone(),
     });
     if (!step.claim) {
       if (step.view.lamp === 'red') this.o.signal.show('red', record.id);
