@@ -367,7 +367,8 @@ function connect() {
     const s = JSON.parse(e.data);
     const row = document.querySelector(`#scans li[data-scan="${s.id}"]`);
     if (row) row.replaceWith(recentRow(s));
-    if ($('#verdict').dataset.scan === s.id || (!current && s.payout && s.payout.lamp === 'green')) showVerdict(s);
+    // a late 'paid' always takes the panel: the kiosk sends one only for the citizen still last at the desk
+    if ($('#verdict').dataset.scan === s.id || (s.payout && s.payout.lamp === 'green')) showVerdict(s);
     fitSoon();
   });
   es.onerror = () => { setCell('#st-link', 'MẤT KẾT NỐI VỚI MÁY · kiosk not responding', true); fitSoon(); };
