@@ -63,6 +63,8 @@ export function checkConfig(doc: unknown, source = 'config'): KioskConfig {
   const passage = c.gate?.passage;
   const taken = passage && Object.entries(c.gpio.pins).find(([, p]) => p?.pin === passage.pin);
   if (taken) throw new ConfigError(`${source}: gate.passage.pin ${passage.pin} is already gpio.pins.${taken[0]}: give the passage sensor a pin of its own`);
+  // a payout desk opens no gate: its greens are payments, and an annul would count a citizen paid as not passed
+  if (passage && c.mode === 'payout') throw new ConfigError(`${source}: gate.passage is for a checkpoint's gate; a payout desk (mode "payout") has none: remove gate.passage or set mode "checkpoint"`);
   if (c.scanner.type === 'camera' && !pathGiven) c.scanner.path = '/dev/video0';
   return c;
 }

@@ -179,12 +179,14 @@ test('a kiosk without gate.passage waits for nothing and says nothing of a senso
   await k.stop();
 });
 
-test('config: gate.passage defaults (active-low, 300 ms debounce, 10 s wait), and a pin another part uses is refused with both named', () => {
+test('config: gate.passage defaults (active-low, 300 ms debounce, 10 s wait); a pin another part uses is refused with both named; a payout desk has no gate', () => {
   const c = checkConfig({ kiosk: { id: 'a', area: '79' }, rootKey: 'x', gate: { passage: { pin: 25 } } }, 'kiosk.json');
   assert.equal(c.gate?.passage, { pin: 25, activeLow: true, debounceMs: 300, waitMs: 10_000 });
   assert.throws(() => checkConfig({ kiosk: { id: 'a', area: '79' }, rootKey: 'x', gate: { passage: { pin: 24 } } }, 'kiosk.json'),
     (e: Error) => e instanceof ConfigError && e.message === 'kiosk.json: gate.passage.pin 24 is already gpio.pins.button: give the passage sensor a pin of its own');
   assert.throws(() => checkConfig({ kiosk: { id: 'a', area: '79' }, rootKey: 'x', gate: { passage: { pin: 25, waitMs: 10 } } }, 'kiosk.json'), /gate\.passage\.waitMs must be >= 1000, got 10/);
+  assert.throws(() => checkConfig({ kiosk: { id: 'a', area: '79/26734' }, rootKey: 'x', mode: 'payout', payout: { programme: 'ho-tro-2021' }, gate: { passage: { pin: 25 } } }, 'kiosk.json'),
+    (e: Error) => e instanceof ConfigError && /gate\.passage is for a checkpoint's gate; a payout desk \(mode "payout"\) has none/.test(e.message));
 });
 
 test('chot doctor names the passage sensor\'s pin and wait, for the technician wiring it', async () => {
