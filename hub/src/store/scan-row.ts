@@ -39,6 +39,16 @@ export function scanValues<B>(s: StoredScan, bool: (b: boolean) => B): unknown[]
     s.passId ?? null, s.holder ?? null, s.category ?? null, bool(!!s.override), s.origin ?? null, s.officer ?? null];
 }
 
+/** How many values scanValues gives per scan. */
+export const SCAN_WIDTH = SCAN_COLUMNS.length;
+
+/** The scan whose scanValues begin at `i` of `v`: a flat array of many scans' values, as the SQLite store posts a
+ * group of batches to its worker. */
+export function scanFromValues(v: readonly unknown[], i: number): StoredScan {
+  return scanFromRow({ kiosk: v[i], id: v[i + 1], at: v[i + 2], rx: v[i + 3], day: v[i + 4], hour: v[i + 5], synced: v[i + 6], verdict: v[i + 7], reason: v[i + 8],
+    format: v[i + 9], source: v[i + 10], ms: v[i + 11], pass_id: v[i + 12], holder: v[i + 13], category: v[i + 14], override: v[i + 15], origin: v[i + 16], officer: v[i + 17] } as ScanDbRow);
+}
+
 /** A scan row as either driver returns it: PostgreSQL gives bigint columns as strings and booleans as booleans. */
 export interface ScanDbRow {
   kiosk: string; id: string; at: number | string; rx: number | string; day: string; hour: number; synced: number | boolean;

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
-import { ADDED_SCAN_COLUMNS, SCAN_COLUMNS, SCAN_COLUMN_NAMES, alertFromRow, scanFromRow, scanValues, type AlertDbRow, type ScanDbRow } from './scan-row.js';
+import { ADDED_SCAN_COLUMNS, SCAN_COLUMNS, SCAN_COLUMN_NAMES, SCAN_WIDTH, alertFromRow, scanFromRow, scanFromValues, type AlertDbRow, type ScanDbRow } from './scan-row.js';
 import { planHealth, type AreaLevel, type HealthChange, type HealthCode, type HolderHealth } from '../health.js';
 import type { ClaimDecision, PayoutClaim, PayoutWardRow, Account, CounterRow, Device, HubProcessRow, KioskStatusRow, StoredScan } from './port.js';
 import type { CloneAlert, Sighting } from '../clones.js';
@@ -123,20 +123,25 @@ const claimTx = db.transaction((c: PayoutClaim): ClaimDecision => {
   return refuse('already-paid', { payment: { kiosk: other.kiosk, at: other.at } });
 });
 
-// group commit: every ingest waiting when the loop comes round goes into one transaction
-let pending: Array<{ id: number; scans: StoredScan[] }> = [];
+// group commit: every ingest message waiting when the loop comes round goes into one transaction. A message is
+// a group of batches (sqlite.ts): the scans' column values one after the other (SCAN_WIDTH each), and each
+// batch's size; it is answered with each batch's result.
+let pending: Array<{ id: number; values: unknown[]; sizes: number[] }> = [];
 let scheduled = false;
-const flag = (b: boolean) => (b ? 1 : 0);
 const ingestGroup = db.transaction((group: typeof pending) => {
-  const results: Array<{ stored: number; duplicates: number }> = [];
+  const results: Array<Array<{ stored: number; duplicates: number }>> = [];
   const inserted: StoredScan[] = [];
-  for (const { scans } of group) {
-    let stored = 0;
-    for (const s of scans) {
-      const r = q.insertScan.run(scanValues(s, flag));
-      if (r.changes) { stored++; inserted.push(s); }
+  for (const { values, sizes } of group) {
+    const batches: Array<{ stored: number; duplicates: number }> = [];
+    let i = 0;
+    for (const n of sizes) {
+      let stored = 0;
+      for (let k = 0; k < n; k++, i += SCAN_WIDTH) {
+        if (q.insertScan.run(values.slice(i, i + SCAN_WIDTH)).changes) { stored++; inserted.push(scanFromValues(values, i)); }
+      }
+      batches.push({ stored, duplicates: n - stored });
     }
-    results.push({ stored, duplicates: scans.length - stored });
+    results.push(batches);
   }
   for (const c of counterDeltas(inserted)) q.addCounter.run(c.day, c.checkpoint, c.key, c.n);
   return results;
@@ -259,7 +264,7 @@ const ops: Record<string, (...a: never[]) => unknown> = {
 
 port.on('message', (m: Call) => {
   if (m.op === 'ingest') {
-    pending.push({ id: m.id, scans: m.args[0] as StoredScan[] });
+    pending.push({ id: m.id, values: m.args[0] as unknown[], sizes: m.args[1] as number[] });
     if (!scheduled) { scheduled = true; setImmediate(flush); }
     return;
   }
