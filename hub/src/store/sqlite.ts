@@ -69,18 +69,24 @@ export class SqliteStore implements HubStore {
   async open(): Promise<void> { await this.start(); }
   ingest(scans: StoredScan[]): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (!this.group.length) setImmediate(() => this.postGroup());
+      if (!this.group.length) this.groupTimer = setImmediate(() => this.postGroup());
       this.group.push({ scans, resolve, reject });
+      // a busy turn of the event loop (thousands of kiosks sending at once) must not keep the writer waiting for
+      // its end: a group goes as soon as it is this large
+      if (this.group.length >= GROUP_BATCHES) this.postGroup();
     });
   }
 
   private group: Array<{ scans: StoredScan[]; resolve: (r: IngestResult) => void; reject: (e: Error) => void }> = [];
+  private groupTimer: NodeJS.Immediate | null = null;
 
   /** Every batch of this turn of the event loop in one message to the worker (which commits them in one
    * transaction anyway), the scans as one flat array of column values and the batches' sizes: one message of
    * plain values instead of one per batch with an object per scan (postMessage was the main thread's largest
    * item in bench:hub's profile after the socket writes). */
   private postGroup(): void {
+    if (this.groupTimer) clearImmediate(this.groupTimer);
+    this.groupTimer = null;
     const group = this.group;
     this.group = [];
     const values: unknown[] = [], sizes: number[] = [];
@@ -133,6 +139,8 @@ export class SqliteStore implements HubStore {
 }
 
 const flag = (b: boolean) => (b ? 1 : 0);
+/** batches per message to the writer at most */
+const GROUP_BATCHES = 16;
 
 // SQLite's codes for a disk that is full, read-only, failing or busy: the store is unavailable, not the data wrong
 const UNAVAILABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOLFS|CORRUPT|NOTADB)/;
