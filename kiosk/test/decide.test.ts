@@ -23,10 +23,13 @@ function input(text: string, over: Partial<DecisionInput> = {}): DecisionInput {
   };
 }
 const sec = Math.floor(NOW / 1000);
-const expired = w.pass({ validFrom: sec - 7200, issuedAt: sec - 7200, validUntil: sec - 3600 }).text;
+// every pass dated from NOW, not from when it is made: the whole suite is imported before it runs, so a test may
+// start minutes after NOW was read on a busy machine (a pass dated then would not be valid yet at NOW)
+const pass = (over: Parameters<typeof w.pass>[0] = {}) => w.pass({ issuedAt: sec - 60, validFrom: sec - 60, validUntil: sec + 7 * 86400, declaredAt: sec - 60, ...over });
+const expired = pass({ validFrom: sec - 7200, issuedAt: sec - 7200, validUntil: sec - 3600 }).text;
 
 test('a valid pass: green, and the record the hub gets says what was decided, with the holder as a token only', () => {
-  const p = w.pass();
+  const p = pass();
   const d = decide(input(p.text));
   assert.is(d.verdict.verdict, 'green', d.verdict.detail);
   assert.equal(d.warnings, []);
@@ -43,9 +46,9 @@ test('a valid pass: green, and the record the hub gets says what was decided, wi
 test('each reason a pass is refused for, decided from plain values', () => {
   const cases: Array<[string, string]> = [
     [expired, 'expired'],
-    [w.pass({ areas: ['79/99999'] }).text, 'wrong-area'],
-    [w.pass({ health: 'F0' }).text, 'health-status'],
-    [w.pass({ category: 'official' }).text, 'issuer-not-allowed'],
+    [pass({ areas: ['79/99999'] }).text, 'wrong-area'],
+    [pass({ health: 'F0' }).text, 'health-status'],
+    [pass({ category: 'official' }).text, 'issuer-not-allowed'],
     ['https://example.vn/not-a-pass', 'unsupported-format'],
   ];
   for (const [text, reason] of cases) {
@@ -53,7 +56,7 @@ test('each reason a pass is refused for, decided from plain values', () => {
     assert.equal([d.verdict.verdict, d.record.reason], ['red', reason], d.verdict.detail);
     if (reason === 'unsupported-format') assert.is(d.record.origin, undefined, 'a code that did not verify has no origin');
   }
-  const p = w.pass();
+  const p = pass();
   const f0 = buildStatusList(2, 0, [[p.pass.holderToken, 'F0']], []);
   assert.is(decide(input(p.text, { status: f0 })).verdict.reason, 'health-status', 'the status list turns a valid pass red');
   assert.is(decide(input(p.text, { checkpoint: { area: '79/26734', acceptedCategories: ['shipper'] } })).verdict.reason, 'category-refused');
@@ -65,12 +68,12 @@ test('an unsynchronised clock: a warning on every verdict, and the policy decide
   const check = decide(input(expired, policy('check-time')));
   assert.equal([check.record.reason, check.warnings, check.record.clockSynced], ['expired', ['clock-unsynced'], false]);
   assert.is(decide(input(expired, policy('skip-time'))).verdict.verdict, 'green', 'skip-time: expiry not decided');
-  const refused = decide(input(w.pass().text, policy('refuse')));
+  const refused = decide(input(pass().text, policy('refuse')));
   assert.equal([refused.verdict.verdict, refused.record.reason], ['red', 'clock-unsynced']);
 });
 
 test('a clock set from the hub decides at the hub\'s time, and the record carries that time', () => {
-  const soon = w.pass({ validFrom: sec - 60, issuedAt: sec - 60, validUntil: sec + 30 }).text; // all relative to NOW: a slow machine may reach this test minutes after NOW was read
+  const soon = pass({ validFrom: sec - 60, issuedAt: sec - 60, validUntil: sec + 30 }).text; // all relative to NOW: a slow machine may reach this test minutes after NOW was read
   assert.is(decide(input(soon)).verdict.verdict, 'green');
   const d = decide(input(soon, { clock: { synced: true, source: 'hub', offsetMs: 3_600_000 } }));
   assert.is(d.record.reason, 'expired', 'an hour on by the hub\'s clock, the pass has expired');
@@ -78,14 +81,14 @@ test('a clock set from the hub decides at the hub\'s time, and the record carrie
 });
 
 test('lists never received or older than lists.maxAgeHours are said on the verdict', () => {
-  assert.equal(decide(input(w.pass().text, { listAgeMs: Infinity })).warnings, ['no-lists']);
-  assert.equal(decide(input(w.pass().text, { listAgeMs: 49 * 3_600_000 })).warnings, ['lists-stale']);
-  const empty = decide(input(w.pass().text, { listAgeMs: Infinity, trust: { version: 0, issuedAt: 0, entries: [], byKid: new Map() } }));
+  assert.equal(decide(input(pass().text, { listAgeMs: Infinity })).warnings, ['no-lists']);
+  assert.equal(decide(input(pass().text, { listAgeMs: 49 * 3_600_000 })).warnings, ['lists-stale']);
+  const empty = decide(input(pass().text, { listAgeMs: Infinity, trust: { version: 0, issuedAt: 0, entries: [], byKid: new Map() } }));
   assert.equal([empty.verdict.verdict, empty.record.reason], ['red', 'unknown-key'], 'no trust list: nothing is green');
 });
 
 test('the log line of a scan: id, verdict, reason, format, source, time and warnings; no name, ID digits, holder token or pass id', () => {
-  const p = w.pass({ holderName: 'Trần Thị Bích', idLast4: '9753' });
+  const p = pass({ holderName: 'Trần Thị Bích', idLast4: '9753' });
   const d = decide(input(p.text, { clock: { synced: false, source: 'none' } }));
   d.record.ms = 3.25;
   const line = scanLine(d.record, d.warnings);
