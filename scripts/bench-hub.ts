@@ -172,7 +172,7 @@ async function fill(kind: 'sqlite' | 'postgres', store: HubStore, target: string
   await store.close();
   const prefix = idPrefix(FILL_AT);
   if (kind === 'sqlite') {
-    const { default: Database } = await import('better-sqlite3');
+    const { Database } = await import('../lib/sqlite.js');
     const db = new Database(target);
     db.pragma('journal_mode = WAL');
     for (let i = 0; i < total; i += 1_000_000) {
@@ -262,7 +262,7 @@ async function scaleCase(hubsN: number, n: number, batches: number, size: number
 
 /** Why the SQLite writer is a worker thread: a durable commit in the main thread blocks its event loop. */
 async function mainThreadCommit(): Promise<Row> {
-  const { default: Database } = await import('better-sqlite3');
+  const { Database } = await import('../lib/sqlite.js');
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const dir = mkdtempSync(join(tmpdir(), 'chot-bench-eld-'));
   const db = new Database(join(dir, 'x.db'));

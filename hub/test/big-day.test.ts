@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../lib/sqlite.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { spawnSync } from 'node:child_process';
 import { CHOT, chot, killAll, makeWorld, startHub, stop, openedDatabases } from '../../kiosk/test/rig.js';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../lib/sqlite.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

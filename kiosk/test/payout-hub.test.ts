@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../lib/sqlite.js';
 import { checkConfig } from '../src/config.js';
 import type { Kiosk, ScanView } from '../src/kiosk.js';
 import { buildKiosk } from '../src/main.js';

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import Database from 'better-sqlite3';
+import { Database } from '../../lib/sqlite.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {

@@ -4,7 +4,7 @@
 // would wait that long at each commit. Here the hub's loop keeps serving MQTT while the worker commits. Batches that arrive during a commit are grouped into the
 // next transaction (group commit): one fsync for many kiosks' batches.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { Database } from '../../../lib/sqlite.js';
 import { counterDeltas, countersFromGroups } from '../figures.js';
 import { recountSql, toShape, type GroupRow } from './recount-sql.js';
 import { ADDED_SCAN_COLUMNS, SCAN_COLUMNS, SCAN_COLUMN_NAMES, SCAN_WIDTH, alertFromRow, scanFromRow, scanFromValues, type AlertDbRow, type ScanDbRow } from './scan-row.js';
