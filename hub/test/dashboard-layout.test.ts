@@ -138,6 +138,19 @@ test('reasons in words, provinces by name from the 2021 list, values on the char
     assert.is(fleet[4], 'tin cậy v3, trạng thái v7 · CŨ');
     assert.is(fleet[7], 'serial: hoạt động');
     assert.equal(await overflows(page, WHOLE_PAGE), [], `${size}: nothing reaches past the right edge`);
+    // a nation's day in the pass rate: never broken inside a number or before "%)" (on a desktop, one line)
+    const lines = await page.evaluate(() => {
+      const e = document.querySelector('#live-rate')!;
+      const was = e.textContent;
+      e.textContent = '5,263,863 / 5,310,217 (99.1 %)';
+      const r = document.createRange(); r.selectNodeContents(e);
+      const tops = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+      const words = [...r.getClientRects()].length;
+      e.textContent = was;
+      return { lines: tops.size, words };
+    });
+    if (size === 'desktop') assert.is(lines.lines, 1, 'the nation\'s pass rate on one line');
+    else assert.ok(lines.lines <= 2, `the nation's pass rate in ${lines.lines} lines on a phone`);
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${size}.png`), fullPage: true });
     // English: the same words in English, names in Latin letters
     await page.click('#lang');
