@@ -19,7 +19,8 @@ import { SimSource } from '../kiosk/src/scan/source.js';
 import { corpusDir, missingCorpus } from '../lib/corpora.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, every: { type: 'string', default: '700' }, quiet: { type: 'boolean' } }, strict: true });
-const log = values.quiet ? () => {} : (l: string) => process.stderr.write(`${l}\n`);
+// info and above, as a kiosk or hub logs by default: a list the kiosk already holds, sent again, is debug
+const log = values.quiet ? () => {} : (l: string, level?: string) => { if (level !== 'debug') process.stderr.write(`${l}\n`); };
 const dir = mkdtempSync(join(tmpdir(), 'chot-demo-'));
 const now = () => Math.floor(Date.now() / 1000);
 const t = now();
@@ -64,7 +65,7 @@ const kiosks = await Promise.all(booths.map(async (b, i) => {
     gpio: { driver: 'sim', greenMs: 400, relayMs: 200, redFlashMs: 400 }, clock: { syncedFile: ntp }, screen: { host: '127.0.0.1', port: 0 },
   });
   // the per-scan lines are the demo's own table below; the kiosks' other lines go to stderr as before
-  const kioskLog = (l: string) => { if (!l.startsWith('scan ')) log(`[${b.id}] ${l}`); };
+  const kioskLog = (l: string, level?: string) => { if (!l.startsWith('scan ')) log(`[${b.id}] ${l}`, level); };
   const kiosk = await buildKiosk(config, { sources: [scanner] }, kioskLog);
   const served = await serveScreen(kiosk, config.screen.host, config.screen.port, kioskLog);
   if (!served) throw new Error(`demo: the officer screen of ${b.id} cannot listen`);
