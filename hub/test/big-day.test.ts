@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Database } from '../../lib/sqlite.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { spawnSync } from 'node:child_process';
-import { CHOT, chot, killAll, makeWorld, startHub, stop, openedDatabases } from '../../kiosk/test/rig.js';
+import { CHOT, chot, killAll, makeWorld, startHub, stop, openedDatabases, webPort, addAccount } from '../../kiosk/test/rig.js';
 import { rmSync } from 'node:fs';
 
 const TOTAL = 3_000_000;
@@ -40,11 +40,11 @@ test(`a day of ${TOTAL.toLocaleString('en-US')} scans from ${CHECKPOINTS.toLocal
     assert.match(err, new RegExp(`${DAY}: ${TOTAL} raw scans counted`));
     assert.ok(r.stdout.split('\n').filter(Boolean).length > CHECKPOINTS, 'every checkpoint\'s counters were made');
     assert.is(chot(['hub', 'recount', '--day', DAY, '--config', config]).out, '', 'a second recount finds nothing to correct');
-    const token = JSON.parse(chot(['account', 'add', 'reader', '--role', 'service', '--config', config]).out).password as string;
+    const token = addAccount(config, 'reader', 'service');
     await stop(hub.proc);
     const again = await startHub(w, hub.port, { retentionDays: 3650 });
     hub.proc = again.proc;
-    const http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(again.proc.log())![1]);
+    const http = webPort(again.proc.log());
     const res = await fetch(`http://127.0.0.1:${http}/api/figures?day=${DAY}`, { headers: { Authorization: `Bearer reader:${token}` } });
     assert.is(res.status, 200);
     const f = await res.json() as { nationwide: { scans: number; green: number; red: number; reasons: Record<string, number>; hours: number[]; passRateText: string }; checkpoints: unknown[] };

@@ -11,7 +11,7 @@ const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 import { ScanIdGenerator, fromHex, openStatusList, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { distanceKm, judge, parseLatLon, type Place, type Sighting } from '../src/clones.js';
 import { launchChromium } from '../../kiosk/test/browser.js';
-import { chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
+import { chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown, webPort, addAccount } from '../../kiosk/test/rig.js';
 
 const HCM = { lat: 10.7769, lon: 106.7009 }, HN = { lat: 21.0285, lon: 105.8542 }, THU_DUC = { lat: 10.8494, lon: 106.7537 };
 const places: Record<string, Place> = { 'hcm-q1-a': { site: 'hcm-q1', ...HCM }, 'hcm-q1-b': { site: 'hcm-q1', ...HCM }, 'hn-bd': { site: 'hn-bd', ...HN }, 'thu-duc': { site: 'thu-duc', ...THU_DUC } };
@@ -55,9 +55,9 @@ test('through MQTT and the store: one alert (a redelivery adds none), in the API
   add('hn-bd', '01/00004', HN);
   assert.is(chot(['device', 'add', '--checkpoint', 'x', '--area', '79', '--at', 'somewhere', '--config', `${w.dir}/hub.json`]).code, 2, 'a bad --at is refused');
   hub = await startHub(w);
-  const token = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password as string;
+  const token = addAccount(hub.config, 'ops', 'operator');
   await accountsKnown(hub, 1);
-  const http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
+  const http = webPort(hub.proc.log());
   const auth = { Authorization: `Bearer ops:${token}` };
   const now = Date.now();
   const send = async (kiosk: string, at: number, id = new ScanIdGenerator().next(at)) => {

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, localDay, openStatusList, topics } from '../../protocol/src/index.js';
 import { cells, dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown, webBase, addAccount } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const w = makeWorld('dashboard-areas');
@@ -26,13 +26,13 @@ const today = () => localDay(Date.now(), 'Asia/Ho_Chi_Minh');
 
 async function startAll(port?: number): Promise<void> {
   hub = await startHub(w, port);
-  base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
+  base = webBase(hub.proc.log());
 }
 
 test.before(async () => {
   try {
     await startAll();
-    auth = `Bearer ops:${JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password}`;
+    auth = `Bearer ops:${addAccount(hub.config, 'ops', 'operator')}`;
     await accountsKnown(hub, 1);
     browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { REASON_WORDS, ScanIdGenerator, topics } from '../../protocol/src/index.js';
 import { dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, type World, accountsKnown } from '../../kiosk/test/rig.js';
+import { addDevice, killAll, makeWorld, startHub, stop, type Hub, type World, accountsKnown, webBase, addAccount } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
@@ -27,8 +27,8 @@ async function site(name: string, extra: Record<string, unknown> = {}): Promise<
   for (const [id, area] of [['hcm-q1-001', '79/26734'], ['bd-tdm-001', '74/25747'], ['bg-001', '24/07210']]) kiosks[id] = addDevice(w, id, area);
   const hub = await startHub(w, undefined, extra);
   hubs.push(hub);
-  const base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
-  const operatorPw = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password;
+  const base = webBase(hub.proc.log());
+  const operatorPw = addAccount(hub.config, 'ops', 'operator');
   await accountsKnown(hub, 1);
   return { hub, base, operatorPw, kiosks };
 }

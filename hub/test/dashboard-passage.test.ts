@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { cells, dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
-import { addDevice, chot, killAll, makeWorld, sleep, startHub, stop, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
+import { addDevice, killAll, makeWorld, sleep, startHub, stop, type Hub, accountsKnown, webBase, addAccount } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const w = makeWorld('dashboard-passage');
@@ -23,8 +23,8 @@ let auth = '';
 test.before(async () => {
   try {
     hub = await startHub(w);
-    base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
-    auth = `Bearer ops:${JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password}`;
+    base = webBase(hub.proc.log());
+    auth = `Bearer ops:${addAccount(hub.config, 'ops', 'operator')}`;
     await accountsKnown(hub, 1);
     browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -15,7 +15,7 @@ import {
 } from '../../protocol/src/index.js';
 import { packTarGz } from '../../lib/tar.js';
 import { dashboardLogin, launchChromium, overflows } from '../../kiosk/test/browser.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, accountsKnown, webBase, addAccount } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const w = makeWorld('dashboard-releases');
@@ -42,8 +42,8 @@ test.before(async () => {
     writeFileSync(join(w.dir, 'hub', 'lists', 'trust.cose'), signed);
     trust = openTrustList(signed, w.root.publicKey);
     hub = await startHub(w);
-    base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
-    operatorPw = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password;
+    base = webBase(hub.proc.log());
+    operatorPw = addAccount(hub.config, 'ops', 'operator');
     auth = `Bearer ops:${operatorPw}`;
     await accountsKnown(hub, 1);
     kiosk = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.port}`, { clientId: 'hcm-q1-001', username: 'hcm-q1-001', password: kioskPw, reconnectPeriod: 0 });

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import mqtt from 'mqtt';
 import { ScanIdGenerator, topics, localDay } from '../../protocol/src/index.js';
 import { launchChromium } from '../../kiosk/test/browser.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, accountsKnown } from '../../kiosk/test/rig.js';
+import { addDevice, killAll, makeWorld, startHub, stop, type Hub, accountsKnown, webBase, addAccount } from '../../kiosk/test/rig.js';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 const w = makeWorld('dashboard');
@@ -20,8 +20,8 @@ let operatorPw = '';
 test.before(async () => {
   try {
     hub = await startHub(w);
-    base = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
-    operatorPw = JSON.parse(chot(['account', 'add', 'ops-hcm', '--role', 'operator', '--config', hub.config]).out).password;
+    base = webBase(hub.proc.log());
+    operatorPw = addAccount(hub.config, 'ops-hcm', 'operator');
     await accountsKnown(hub, 1);
     browser = await launchChromium();
   } catch (e) { console.error('set-up failed:', e); throw e; }

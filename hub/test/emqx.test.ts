@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topics } from '../../protocol/src/index.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, type Hub, webPort } from '../../kiosk/test/rig.js';
 
 const w = makeWorld('emqx');
 const secretFile = join(w.dir, 'emqx.secret');
@@ -19,7 +19,7 @@ const post = (path: string, body: unknown, secret = 'emqx-shared-secret-for-test
 
 test.before(async () => {
   hub = await startHub(w, undefined, { http: { host: '127.0.0.1', port: 0, emqxSecretFile: secretFile } });
-  http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
+  http = webPort(hub.proc.log());
 });
 
 test('authentication: the kiosk with its secret is allowed; a wrong secret, another client id or a revoked kiosk denied; other names ignored', async () => {

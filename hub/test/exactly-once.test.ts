@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ScanIdGenerator, localDay, type ScanRecord } from '../../protocol/src/index.js';
 import { Journal } from '../../kiosk/src/journal/journal.js';
 import { Uplink } from '../../kiosk/src/uplink/uplink.js';
-import { addDevice, chot, freePort, killAll, makeWorld, sleep, startHub, stop, waitFor, type Hub, type World } from '../../kiosk/test/rig.js';
+import { addDevice, chot, freePort, killAll, makeWorld, sleep, startHub, stop, waitFor, type Hub, type World, webPort } from '../../kiosk/test/rig.js';
 import { startPostgres, type LocalPostgres } from '../../scripts/services/postgres.js';
 
 const KIOSKS = 4;
@@ -75,7 +75,7 @@ async function checkExact(r: Rig): Promise<void> {
   const token = JSON.parse(add.out).password as string;
   await stop(r.hub.proc);
   r.hub = await startHub(r.w, r.port, r.extra); // and once more: nothing doubles across a restart either
-  const httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(r.hub.proc.log())![1]);
+  const httpPort = webPort(r.hub.proc.log());
   const res = await fetch(`http://127.0.0.1:${httpPort}/api/figures?day=${localDay(Date.now(), TZ)}`, { headers: { Authorization: `Bearer ${lastReader}:${token}` } });
   assert.is(res.status, 200, `figures for ${lastReader}: ${res.status}; hub log: ${r.hub.proc.log().slice(-1500)}`);
   const fig = await res.json() as { nationwide: { scans: number; red: number }; provinces: Array<{ province: string; scans: number }> };
@@ -124,7 +124,7 @@ test('postgres: the database stopped for 10 s in the middle of a burst, then sta
       await waitFor('some of the burst acknowledged', () => storedSoFar(rig) > 1000, 30_000, 20);
       db.halt();
       return async () => {
-        const httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(rig.hub.proc.log())![1]);
+        const httpPort = webPort(rig.hub.proc.log());
         await waitFor('the hub to notice', () => /the store is unavailable/.test(rig.hub.proc.log()), 15_000);
         assert.is((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 503);
         await sleep(10_000);

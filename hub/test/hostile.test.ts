@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { connect as tcpConnect } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ScanIdGenerator, localDay, topics, type ScanRecord } from '../../protocol/src/index.js';
-import { addDevice, chot, hubScans, killAll, makeWorld, sleep, startHub, stop, waitFor, type Hub } from '../../kiosk/test/rig.js';
+import { addDevice, hubScans, killAll, makeWorld, sleep, startHub, stop, waitFor, type Hub, webPort, addAccount } from '../../kiosk/test/rig.js';
 
 const w = makeWorld('hostile');
 const pw = addDevice(w, 'booth-h', '79/26734');
@@ -38,9 +38,9 @@ async function send(c: MqttClient, kiosk: string, scans: ScanRecord[]): Promise<
 
 test.before(async () => {
   hub = await startHub(w);
-  service = JSON.parse(chot(['account', 'add', 'reader', '--role', 'service', '--config', hub.config]).out).password;
-  operator = JSON.parse(chot(['account', 'add', 'ops', '--role', 'operator', '--config', hub.config]).out).password;
-  httpPort = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
+  service = addAccount(hub.config, 'reader', 'service');
+  operator = addAccount(hub.config, 'ops', 'operator');
+  httpPort = webPort(hub.proc.log());
   // the running hub reads new accounts from the store every second (and says so): wait for it, however busy the machine
   await waitFor('the hub to read the accounts', () => /registry version \d+: \d+ devices, 2 accounts/.test(hub.proc.log()), 60_000);
 });

@@ -14,7 +14,7 @@ import { counterDeltas, placeScan, reportCsv, reportFrom } from '../src/figures.
 import type { CounterRow } from '../src/store/port.js';
 import { Journal } from '../../kiosk/src/journal/journal.js';
 import { Uplink } from '../../kiosk/src/uplink/uplink.js';
-import { accountsKnown, addDevice, chot, hubScans, killAll, kioskConfig, makeWorld, pty, start, startHub, stop, waitFor } from '../../kiosk/test/rig.js';
+import { accountsKnown, addDevice, chot, hubScans, killAll, kioskConfig, makeWorld, pty, start, startHub, stop, waitFor, webPort } from '../../kiosk/test/rig.js';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const NOW = Date.parse('2021-09-10T08:00:00+07:00');
@@ -139,7 +139,7 @@ test('a real kiosk with a passage sensor and a real hub: a green nobody passes a
     const reader = chot(['account', 'add', 'reader', '--role', 'service', '--config', hub.config]);
     assert.is(reader.code, 0, reader.err);
     const auth = { Authorization: `Bearer reader:${JSON.parse(reader.out).password as string}` };
-    const http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
+    const http = webPort(hub.proc.log());
     const day = localDay(Date.now(), TZ);
     await accountsKnown(hub, 1);
     const res = await fetch(`http://127.0.0.1:${http}/api/figures?day=${day}`, { headers: auth });

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { openProgrammeWard, parseClaimResult, topics, type ClaimResult } from '../../protocol/src/index.js';
-import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub } from '../../kiosk/test/rig.js';
+import { addDevice, chot, killAll, makeWorld, startHub, stop, waitFor, type Hub, webPort, addAccount } from '../../kiosk/test/rig.js';
 
 const w = makeWorld('payouts');
 const ROOT_KEY = join(w.dir, 'root.key.pem');
@@ -70,8 +70,8 @@ test('a programme imported, claimed at two kiosks at once, a lost reply recovere
   assert.is((await claim(a2, 'ward-a', CITIZENS[1])).outcome, 'already-paid', 'and nobody else can be paid for that citizen');
   b2.end(true); a2.end(true);
   // figures, as the People's Committee reads them
-  const token = JSON.parse(chot(['account', 'add', 'committee', '--role', 'service', '--config', hub.config]).out).password as string;
-  const http = Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]);
+  const token = addAccount(hub.config, 'committee', 'service');
+  const http = webPort(hub.proc.log());
   // the hub reads new accounts from the store every second (and says so): wait for it, however busy the machine
   await waitFor('the hub to read the account', () => /registry version \d+: \d+ devices, 1 accounts/.test(hub.proc.log()), 60_000);
   const get = (path: string) => fetch(`http://127.0.0.1:${http}${path}`, { headers: { Authorization: `Bearer committee:${token}` } });

@@ -12,7 +12,7 @@ import mqtt from 'mqtt';
 import { ScanIdGenerator, localDay, topics, type ScanRecord } from '../../protocol/src/index.js';
 import { Journal } from '../../kiosk/src/journal/journal.js';
 import { Uplink } from '../../kiosk/src/uplink/uplink.js';
-import { chot, killAll, makeWorld, sleep, start, stop, waitFor, type Proc } from '../../kiosk/test/rig.js';
+import { chot, killAll, makeWorld, sleep, start, stop, waitFor, type Proc, webPort, addAccount } from '../../kiosk/test/rig.js';
 import { startPostgres, type LocalPostgres } from '../../scripts/services/postgres.js';
 import { startMosquitto, type LocalMosquitto } from '../../scripts/services/mosquitto.js';
 import { Dynsec } from '../src/dynsec.js';
@@ -32,7 +32,7 @@ async function startHubProcess(i: number): Promise<void> {
   const proc = start(['hub', 'run', '--config', config], `hub-${i}`);
   await waitFor(`hub process ${i} ready`, () => proc.log().includes('hub: ready') || (proc.child.exitCode !== null && (() => { throw new Error(`hub ${i} exited: ${proc.log()}`); })()), 20_000);
   await waitFor(`hub process ${i} subscribed`, () => proc.log().includes('consuming $share/chot-hub/'), 10_000);
-  hubs[i] = { proc, http: Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(proc.log())![1]) };
+  hubs[i] = { proc, http: webPort(proc.log()) };
 }
 
 async function signal(n: number, fault?: () => Promise<void>): Promise<void> {
@@ -88,7 +88,7 @@ test.before(async () => {
     assert.is(r.code, 0, r.err);
     passwords.set(`booth-${i + 1}`, JSON.parse(r.out).password);
   }
-  token = JSON.parse(chot(['account', 'add', 'reader', '--role', 'service', '--config', config]).out).password;
+  token = addAccount(config, 'reader', 'service');
   await startHubProcess(0);
   await startHubProcess(1);
   kiosks = [...passwords].map(([id, password]) => {

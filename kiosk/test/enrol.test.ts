@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chot, killAll, makeWorld, pty, sleep, start, startHub, stop, waitFor, type Hub } from './rig.js';
+import { chot, killAll, makeWorld, pty, sleep, start, startHub, stop, waitFor, type Hub, webBase } from './rig.js';
 import { enrol, EnrolFailed } from '../src/enrol.js';
 import { loadConfig, loadConfigWithState } from '../src/config.js';
 import { chromium } from 'playwright-core';
@@ -21,7 +21,7 @@ let web = '';
 test.before(async () => {
   try {
     hub = await startHub(w);
-    web = `http://127.0.0.1:${/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hub.proc.log())![1]}`;
+    web = webBase(hub.proc.log());
   } catch (e) { console.error('set-up failed:', e); throw e; }
 });
 

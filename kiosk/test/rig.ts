@@ -130,6 +130,18 @@ export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTER
 export interface Hub { proc: Proc; port: number; config: string; dataDir: string }
 
 /** Starts `chot hub run`; `extra` goes into its config as it is (a store, a retention). */
+/** Adds a dashboard/API account to a hub with `chot account add` and returns its password (shown once). */
+export const addAccount = (config: string, name: string, role: 'operator' | 'service'): string => {
+  const r = chot(['account', 'add', name, '--role', role, '--config', config]);
+  if (r.code !== 0) throw new Error(`chot account add ${name}: ${r.err}`);
+  return JSON.parse(r.out).password as string;
+};
+
+/** The port of a hub's dashboard and API, from the line its log prints when it listens. */
+export const webPort = (hubLog: string): number => Number(/dashboard and API on http:\/\/[\d.]+:(\d+)/.exec(hubLog)![1]);
+/** The address of a hub's dashboard and API, from its log. */
+export const webBase = (hubLog: string): string => `http://127.0.0.1:${webPort(hubLog)}`;
+
 export async function startHub(w: World, port?: number, extra: Record<string, unknown> = {}): Promise<Hub> {
   const p = port ?? (await freePort());
   const config = join(w.dir, 'hub.json');
